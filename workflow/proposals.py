@@ -1,0 +1,179 @@
+"""Proposing a new agreement: validate the parties, kind, title and dates, then record `propose`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from models.tables import (
+    Agreement,
+    AgreementKind,
+    AgreementParty,
+    Institution,
+    Partnership,
+    Person,
+    Unit,
+)
+from workflow.errors import InvalidInput, NotFound
+from workflow.lifecycle import INITIAL, PROPOSE
+from workflow.moves import record_event, utc_midnight
+from workflow.uow import UnitOfWork
+
+_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    """A readable, URL-safe slug: lower case, words joined by hyphens."""
+    return _SLUG_JUNK.sub("-", text.casefold()).strip("-")[:100] or "agreement"
+
+
+def parse_kind(value: str) -> AgreementKind:
+    """An agreement kind from its name (hyphens or underscores), or a clear error."""
+    wanted = value.strip().lower().replace("-", "_")
+    try:
+        return AgreementKind(wanted)
+    except ValueError:
+        kinds = ", ".join(k.value for k in AgreementKind)
+        raise InvalidInput(f"unknown kind {value!r}; kinds: {kinds}") from None
+
+
+def find_institution(uow: UnitOfWork, ref: str) -> Institution:
+    """An institution by slug, short name or exact name (any case)."""
+    wanted = ref.strip().casefold()
+    found = uow.session.scalars(
+        select(Institution).where(
+            or_(
+                func.lower(Institution.slug) == wanted,
+                func.lower(Institution.short_name) == wanted,
+                func.lower(Institution.name) == wanted,
+            )
+        )
+    ).first()
+    if found is None:
+        raise NotFound(f"no institution {ref!r}: use its slug, short name or full name")
+    return found
+
+
+def _find_by_slug_or_name(uow: UnitOfWork, model: type[Unit] | type[Person], ref: str) -> Any:
+    wanted = ref.strip().casefold()
+    found = uow.session.scalars(
+        select(model).where(or_(model.slug == wanted, func.lower(model.name) == wanted))
+    ).first()
+    if found is None:
+        raise NotFound(f"no {model.__tablename__[:-1] if model is Unit else 'person'} {ref!r}")
+    return found
+
+
+@dataclass
+class Proposal:
+    """Everything needed to propose an agreement; optional fields may be filled in later."""
+
+    home: str
+    partner: str
+    kind: str
+    title: str
+    proposed_on: date
+    actor: str
+    today: date
+    unit: str | None = None
+    coordinator: str | None = None
+    term_months: int | None = None
+    notice_days: int | None = None
+    renewal_window_days: int = 180
+    slug: str | None = None
+    comment: str | None = None
+    source_id: int | None = None
+    initiative_id: int | None = None
+    assumptions: dict[str, Any] = field(default_factory=dict)
+
+
+def propose(uow: UnitOfWork, p: Proposal, *, now: datetime | None = None) -> Agreement:
+    """Create the agreement in `proposed` with its first event, inside `uow` (no commit)."""
+    title = p.title.strip()
+    if not title:
+        raise InvalidInput("the title is empty: give the agreement a title (--title)")
+    if p.proposed_on > p.today:
+        raise InvalidInput(f"the proposal date {p.proposed_on.isoformat()} is in the future")
+    for name, value in (("term", p.term_months), ("notice period", p.notice_days)):
+        if value is not None and value <= 0:
+            raise InvalidInput(f"the {name} must be a positive number, not {value}")
+    kind = parse_kind(p.kind)
+    home, partner = find_institution(uow, p.home), find_institution(uow, p.partner)
+    if home.id == partner.id:
+        raise InvalidInput("home and partner are the same institution")
+    unit = _find_by_slug_or_name(uow, Unit, p.unit) if p.unit else None
+    coordinator = _find_by_slug_or_name(uow, Person, p.coordinator) if p.coordinator else None
+    if unit is not None and unit.institution_id not in (home.id, partner.id):
+        raise InvalidInput(f"unit {unit.name!r} belongs to neither party")
+
+    partnership = uow.session.scalars(
+        select(Partnership).where(
+            Partnership.home_id == home.id, Partnership.partner_id == partner.id
+        )
+    ).first()
+    if partnership is None:
+        partnership = Partnership(
+            slug=slugify(f"{home.label}-{partner.label}"), home_id=home.id, partner_id=partner.id
+        )
+        uow.session.add(partnership)
+
+    slug = p.slug or _free_slug(uow, slugify(f"{home.label}-{partner.label}-{title}"))
+    if uow.session.scalar(select(Agreement.id).where(Agreement.slug == slug)) is not None:
+        raise InvalidInput(f"an agreement with slug {slug!r} exists already")
+    now = now or datetime.now(UTC)
+    agreement = Agreement(
+        slug=slug,
+        partnership=partnership,
+        kind=kind,
+        title=title,
+        owning_unit=unit,
+        coordinator=coordinator,
+        state=INITIAL,
+        version=1,
+        proposed_on=p.proposed_on,
+        term_months=p.term_months,
+        notice_days=p.notice_days,
+        renewal_window_days=p.renewal_window_days,
+        term_no=0,
+        source_id=p.source_id,
+        initiative_id=p.initiative_id,
+        assumptions=p.assumptions,
+        created_at=now,
+        updated_at=now,
+    )
+    agreement.parties = [
+        AgreementParty(institution_id=home.id, position=0),
+        AgreementParty(institution_id=partner.id, position=1),
+    ]
+    uow.session.add(agreement)
+    uow.session.flush()
+    record_event(
+        uow,
+        agreement_id=agreement.id,
+        seq=1,
+        at=utc_midnight(p.proposed_on),
+        now=now,
+        actor=p.actor,
+        trigger=PROPOSE,
+        from_state=None,
+        to_state=INITIAL.value,
+        comment=p.comment,
+        data={"source": p.assumptions.get("source")} if p.assumptions.get("source") else {},
+    )
+    return agreement
+
+
+def _free_slug(uow: UnitOfWork, base: str) -> str:
+    taken = set(
+        uow.session.scalars(select(Agreement.slug).where(Agreement.slug.like(f"{base}%"))).all()
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
