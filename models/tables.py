@@ -1,15 +1,14 @@
-"""The tables: institutions, units, people, partnerships, agreements with their terms, events, outbox."""
+"""The tables: institutions, units, people, partnerships, agreements and terms, events, outbox."""
 
 from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -17,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -99,7 +99,7 @@ class Base(DeclarativeBase):
     """Declarative base with a naming convention, so migrations name constraints stably."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
         dict[str, Any]: JSONType,
         list[str]: JSONType,
@@ -355,3 +355,8 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     dispatched_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's Table, typed for Core statements (insert/update) on hot paths."""
+    return cast(Table, model.__table__)

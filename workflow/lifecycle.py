@@ -117,9 +117,7 @@ def _needs_comment(what: str) -> Guard:
 
 
 def _missing_signatories(subject: Subject, move: Move) -> list[str]:
-    return [
-        p.name for p in subject.parties if not (move.signatories.get(p.id) or "").strip()
-    ]
+    return [p.name for p in subject.parties if not (move.signatories.get(p.id) or "").strip()]
 
 
 def term_end(subject: Subject, move: Move) -> date | None:
@@ -153,7 +151,9 @@ def can_sign(subject: Subject, move: Move) -> str | None:
     if until is None:
         return "signing needs an end date (--until) or a term length on the agreement"
     if until <= move.on:
-        return f"the term must end after it is signed ({until.isoformat()} <= {move.on.isoformat()})"
+        return (
+            f"the term must end after it is signed ({until.isoformat()} <= {move.on.isoformat()})"
+        )
     return None
 
 
@@ -368,7 +368,7 @@ def destinations(state: str, trigger: str) -> list[str]:
     event = MACHINE.events.get(trigger)
     if event is None:
         return []
-    return [t.dest for t in event.transitions.get(state, [])]
+    return [t.dest for t in event.transitions.get(state, []) if t.dest is not None]
 
 
 def add_months(day: date, months: int) -> date:
@@ -390,7 +390,7 @@ def mermaid() -> str:
     for trigger in Trigger:
         for source, transitions in MACHINE.events[trigger.value].transitions.items():
             for transition in transitions:
-                key = (source, transition.dest, trigger.value)
+                key = (source, str(transition.dest), trigger.value)
                 if key not in seen:
                     seen.add(key)
                     lines.append(f"    {source} --> {transition.dest}: {trigger.value}")

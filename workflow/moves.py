@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import select, update
 
 from models.tables import (
     Agreement,
@@ -17,17 +17,18 @@ from models.tables import (
     Institution,
     OutboxMessage,
     Signatory,
+    table_of,
 )
 from workflow import lifecycle
 from workflow.errors import InvalidInput, MoveRefused, NotFound, StaleVersion
 from workflow.lifecycle import Move, Party, Subject, Trigger
 from workflow.uow import UnitOfWork
 
-A = Agreement.__table__
-E = AgreementEvent.__table__
-O = OutboxMessage.__table__  # noqa: E741 - the outbox table, as in the design notes
-TERMS = AgreementTerm.__table__
-SIGNATORIES = Signatory.__table__
+A = table_of(Agreement)
+E = table_of(AgreementEvent)
+O = table_of(OutboxMessage)  # noqa: E741 - the outbox table, as in the design notes
+TERMS = table_of(AgreementTerm)
+SIGNATORIES = table_of(Signatory)
 
 # The columns a move reads: everything the machine's guards judge, nothing more.
 _SUBJECT_COLUMNS = (
@@ -71,7 +72,7 @@ def utc_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def load_subject_row(uow: UnitOfWork, ref: str | int) -> Row[Any]:
+def load_subject_row(uow: UnitOfWork, ref: str | int) -> Any:
     """The agreement's row by numeric id or slug, or NotFound."""
     query = select(*_SUBJECT_COLUMNS)
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
@@ -86,7 +87,7 @@ def load_subject_row(uow: UnitOfWork, ref: str | int) -> Row[Any]:
 
 def load_parties(uow: UnitOfWork, agreement_id: int) -> list[tuple[Party, str, str | None]]:
     """The parties in signing order, each with its slug and short name for matching."""
-    P, I = AgreementParty.__table__, Institution.__table__  # noqa: E741
+    P, I = table_of(AgreementParty), Institution.__table__  # noqa: E741
     rows = uow.conn.execute(
         select(I.c.id, I.c.name, I.c.slug, I.c.short_name)
         .join(P, P.c.institution_id == I.c.id)
@@ -96,7 +97,7 @@ def load_parties(uow: UnitOfWork, agreement_id: int) -> list[tuple[Party, str, s
     return [(Party(r.id, r.name), r.slug, r.short_name) for r in rows]
 
 
-def subject_of(row: Row[Any], parties: list[Party] | None = None) -> Subject:
+def subject_of(row: Any, parties: list[Party] | None = None) -> Subject:
     """The machine's view of an agreement row."""
     return Subject(
         state=row.state,
@@ -109,7 +110,7 @@ def subject_of(row: Row[Any], parties: list[Party] | None = None) -> Subject:
     )
 
 
-def last_event(uow: UnitOfWork, agreement_id: int) -> Row[Any] | None:
+def last_event(uow: UnitOfWork, agreement_id: int) -> Any:
     """The latest event of an agreement (who moved it last, and when)."""
     return uow.conn.execute(
         select(E.c.seq, E.c.actor, E.c.at, E.c.recorded_at, E.c.trigger, E.c.to_state)
@@ -126,7 +127,8 @@ def stale(uow: UnitOfWork, agreement_id: int, slug: str, expected: int) -> Stale
         return StaleVersion(f"{slug} changed since version {expected}; reload and retry")
     return StaleVersion(
         f"{slug} is at version {latest.seq}, not {expected}: {latest.actor} made it "
-        f"{latest.to_state} ({latest.trigger}) at {latest.recorded_at.isoformat(timespec='seconds')}"
+        f"{latest.to_state} ({latest.trigger}) at "
+        f"{latest.recorded_at.isoformat(timespec='seconds')}"
         "; nothing was changed — reload and retry"
     )
 
@@ -265,7 +267,9 @@ def apply_move(
                 for party, _, _ in party_rows
             ],
         )
-    return MoveResult(row.id, row.slug, trigger, str(row.state), to_state, row.version + 1, event_id)
+    return MoveResult(
+        row.id, row.slug, trigger, str(row.state), to_state, row.version + 1, event_id
+    )
 
 
 def _renewal_opens(expires: date | None, window_days: int) -> date | None:

@@ -1,4 +1,4 @@
-"""Configuration from the environment (prefix ACCORD_), with embedded defaults that need no server."""
+"""Configuration from the environment (prefix ACCORD_); embedded defaults need no server."""
 
 from __future__ import annotations
 

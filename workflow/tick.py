@@ -14,15 +14,15 @@ from typing import Any
 
 from sqlalchemy import and_, select, tuple_, update
 
-from models.tables import Agreement, AgreementEvent, OutboxMessage
+from models.tables import Agreement, AgreementEvent, OutboxMessage, table_of
 from workflow import lifecycle
 from workflow.lifecycle import Move, State, Trigger
 from workflow.moves import outbox_payload, subject_of, utc_midnight
 from workflow.uow import UnitOfWork
 
-A = Agreement.__table__
-E = AgreementEvent.__table__
-O = OutboxMessage.__table__  # noqa: E741
+A = table_of(Agreement)
+E = table_of(AgreementEvent)
+O = table_of(OutboxMessage)  # noqa: E741
 
 SYSTEM = "system"
 _CHUNK = 2000  # ids per statement: well under SQLite's bound-parameter limit

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 
 class UnitOfWork:
-    """A Session (for reads and ORM writes) and its Connection (for Core statements on hot paths)."""
+    """A Session for reads and ORM writes, and its Connection for Core statements."""
 
     session: Session
     conn: Connection
