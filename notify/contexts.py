@@ -1,0 +1,82 @@
+"""What the templates are given: plain frozen values copied out of the database, never ORM rows.
+
+A task builds these inside its own session and renders after it, so a template can never trigger
+a lazy load or see a row change under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from workflow.errors import InvalidInput
+
+
+def _utc(value: datetime, field: str) -> datetime:
+    if value.tzinfo is None:
+        raise InvalidInput(f"{field} must be timezone-aware (UTC), not naive")
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Party:
+    """An institution as a mail names it, and the key `--signatory KEY=NAME` accepts for it."""
+
+    name: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class ReminderContext:
+    """A renewal reminder: the agreement, as of `today`."""
+
+    slug: str
+    title: str
+    parties: tuple[Party, ...]
+    expires_on: date
+    today: date
+    # The agreement's lifecycle state value, e.g. "renewal_due".
+    state: str
+    recipient: str | None = None
+
+    @property
+    def days_left(self) -> int:
+        """Days from today to expiry; negative once it has passed (a late, caught-up reminder)."""
+        return (self.expires_on - self.today).days
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """One lifecycle move worth telling the coordinator about."""
+
+    slug: str
+    title: str
+    parties: tuple[str, ...]
+    trigger: str
+    from_state: str | None
+    to_state: str
+    at: datetime
+    actor: str
+    comment: str | None = None
+    expires_on: date | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", _utc(self.at, "at"))
+
+
+@dataclass(frozen=True)
+class MeetingContext:
+    """A partnership meeting: what an invitation, a reminder and a cancellation all describe."""
+
+    partnership: str
+    title: str
+    starts_at: datetime
+    duration_minutes: int
+    location: str | None = None
+    agenda: str | None = None
+
+    def __post_init__(self) -> None:
+        # Normalised once here so every template and the .ics show the same UTC instant.
+        object.__setattr__(self, "starts_at", _utc(self.starts_at, "starts_at"))
+        if self.duration_minutes <= 0:
+            raise InvalidInput("duration_minutes must be positive")

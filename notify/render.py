@@ -1,0 +1,154 @@
+"""Subjects and text + HTML bodies for every mail Accord sends, from the Jinja2 templates."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from notify.contexts import EventContext, MeetingContext, Party, ReminderContext
+from notify.words import RENEWABLE, days_in_words, event_headline, state_in_words
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def _longdate(day: date) -> str:
+    # Not strftime("%B"): month names would follow the worker's locale, not the mail's language.
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+# StrictUndefined: a misspelt variable fails the render (and a test) instead of mailing a blank.
+_ENV = Environment(
+    loader=PackageLoader("notify", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_ENV.filters["longdate"] = _longdate
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A mail's subject and its two bodies, ready for notify.message.build_message."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def _render(name: str, subject: str, values: dict[str, Any]) -> Rendered:
+    values = {**values, "subject": subject}
+    text = _ENV.get_template(f"{name}.txt").render(values)
+    html = _ENV.get_template(f"{name}.html").render(values)
+    return Rendered(subject=subject, text=text, html=html)
+
+
+def renew_command(slug: str, parties: Iterable[Party]) -> str:
+    """The CLI line that records a signed renewal, with placeholders for what only people know."""
+    words = ["accord", "agreements", "advance", slug, "renew"]
+    words += ["--on", "YYYY-MM-DD", "--until", "YYYY-MM-DD"]
+    for party in parties:
+        words += ["--signatory", f"{party.ref}=NAME"]
+    # Quoted so a party key with a space still pastes into a shell as one argument.
+    return " ".join(shlex.quote(word) for word in words)
+
+
+def render_reminder(ctx: ReminderContext) -> Rendered:
+    """The renewal reminder: agreement, parties, expiry, days left, stage and the renew command."""
+    days = days_in_words(ctx.days_left)
+    verb = "expires" if ctx.days_left >= 0 else "expired"
+    subject = f"Renewal reminder: {ctx.title} {verb} {days} ({ctx.expires_on.isoformat()})"
+    command = renew_command(ctx.slug, ctx.parties) if ctx.state in RENEWABLE else None
+    return _render(
+        "reminder",
+        subject,
+        {
+            "recipient": ctx.recipient,
+            "title": ctx.title,
+            "slug": ctx.slug,
+            "parties": ctx.parties,
+            "expires_on": ctx.expires_on,
+            "days_left": ctx.days_left,
+            "days_words": days,
+            "stage": state_in_words(ctx.state),
+            "command": command,
+        },
+    )
+
+
+def render_event(ctx: EventContext) -> Rendered:
+    """A lifecycle event notice: agreement, trigger, from → to, when and who."""
+    headline = event_headline(ctx.trigger)
+    return _render(
+        "event",
+        f"{ctx.title}: {headline}",
+        {
+            "title": ctx.title,
+            "slug": ctx.slug,
+            "headline": headline,
+            "parties": ctx.parties,
+            "trigger": ctx.trigger,
+            "from_state": ctx.from_state,
+            "to_state": ctx.to_state,
+            "to_words": state_in_words(ctx.to_state),
+            "at_iso": ctx.at.strftime("%Y-%m-%dT%H:%MZ"),
+            "actor": ctx.actor,
+            "comment": ctx.comment,
+            "expires_on": ctx.expires_on,
+        },
+    )
+
+
+def _meeting(ctx: MeetingContext, notice: str, subject: str, **extra: Any) -> Rendered:
+    values: dict[str, Any] = {
+        "notice": notice,
+        "partnership": ctx.partnership,
+        "title": ctx.title,
+        "starts_iso": ctx.starts_at.strftime("%Y-%m-%dT%H:%MZ"),
+        "duration_minutes": ctx.duration_minutes,
+        "location": ctx.location,
+        "agenda": ctx.agenda,
+        "updated": False,
+        "days_words": "",
+    }
+    return _render("meeting", subject, {**values, **extra})
+
+
+def _when(ctx: MeetingContext) -> str:
+    return ctx.starts_at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def render_meeting_invitation(ctx: MeetingContext, *, updated: bool = False) -> Rendered:
+    """The invitation (or, when `updated`, the changed invitation) to a partnership meeting."""
+    prefix = "Updated invitation" if updated else "Invitation"
+    return _meeting(ctx, "invitation", f"{prefix}: {ctx.title}, {_when(ctx)}", updated=updated)
+
+
+def render_meeting_reminder(ctx: MeetingContext, *, today: date) -> Rendered:
+    """The reminder sent a week before a meeting, saying how far off it is as of `today`."""
+    days = days_in_words((ctx.starts_at.date() - today).days)
+    return _meeting(ctx, "reminder", f"Reminder: {ctx.title}, {_when(ctx)}", days_words=days)
+
+
+def render_meeting_cancellation(ctx: MeetingContext) -> Rendered:
+    """The notice that a meeting will not take place (sent with a METHOD:CANCEL .ics)."""
+    return _meeting(ctx, "cancellation", f"Cancelled: {ctx.title}, {_when(ctx)}")

@@ -1,0 +1,184 @@
+"""notify.message: build a message, parse it back, and find every header and part in place."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
+
+import pytest
+from icalendar import Calendar
+
+from notify.contexts import MeetingContext, Party, ReminderContext
+from notify.ics import Method, invitation
+from notify.message import build_message, message_id_for, sender_domain
+from notify.render import Rendered, render_meeting_invitation, render_reminder
+from workflow.errors import InvalidInput
+
+SENDER = "Accord <accord@uni-heidelberg.de>"
+TO = ["Ann Müller <ann@uni-heidelberg.de>", "lan@hust.edu.vn"]
+SENT = datetime(2026, 3, 1, 7, 0, tzinfo=UTC)
+
+
+def reminder_mail() -> Rendered:
+    return render_reminder(
+        ReminderContext(
+            slug="hust-heidelberg-mou",
+            title="HUST–Heidelberg MoU",
+            parties=(Party("HUST", "HUST"), Party("Heidelberg University", "Heidelberg")),
+            expires_on=date(2026, 3, 31),
+            today=date(2026, 3, 1),
+            state="active",
+        )
+    )
+
+
+def reparse(msg: EmailMessage) -> EmailMessage:
+    parsed = BytesParser(policy=policy.default).parsebytes(msg.as_bytes())
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def body(msg: EmailMessage, subtype: str) -> str:
+    part = msg.get_body(preferencelist=(subtype,))
+    assert part is not None, f"no text/{subtype} part"
+    assert part.get_content_type() == f"text/{subtype}"
+    content: str = part.get_content()
+    return content
+
+
+def test_reminder_message_round_trips_with_both_parts() -> None:
+    key = "reminder:agreement=7:offset=30:due=2026-03-01"
+    msg = build_message(
+        reminder_mail(),
+        sender=SENDER,
+        to=TO,
+        message_id=message_id_for(key, "uni-heidelberg.de"),
+        date=SENT,
+    )
+    parsed = reparse(msg)
+    assert parsed["From"] == SENDER
+    assert [a.addr_spec for a in parsed["To"].addresses] == [
+        "ann@uni-heidelberg.de",
+        "lan@hust.edu.vn",
+    ]
+    assert parsed["To"].addresses[0].display_name == "Ann Müller"
+    assert parsed["Subject"] == (
+        "Renewal reminder: HUST–Heidelberg MoU expires in 30 days (2026-03-31)"
+    )
+    assert parsedate_to_datetime(parsed["Date"]) == SENT
+    assert parsed["Message-ID"] == message_id_for(key, "uni-heidelberg.de")
+    assert parsed.get_content_type() == "multipart/alternative"
+    for text in (body(parsed, "plain"), body(parsed, "html")):
+        assert "HUST–Heidelberg MoU" in text
+        assert "HUST, Heidelberg University" in text
+        assert "2026-03-31" in text
+        assert "in 30 days" in text
+        assert "accord agreements advance hust-heidelberg-mou renew --on" in text
+
+
+def test_message_bytes_are_seven_bit_clean_with_crlf_lines() -> None:
+    raw = build_message(
+        reminder_mail(), sender=SENDER, to=TO, message_id="<a@b.example>"
+    ).as_bytes()
+    assert raw.isascii()
+    assert b"\r\n" in raw
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+
+
+def test_message_id_is_stable_per_key_and_differs_between_keys() -> None:
+    first = message_id_for("reminder:7:30", "uni.example")
+    assert first == message_id_for("reminder:7:30", "uni.example")
+    assert first != message_id_for("reminder:7:90", "uni.example")
+    assert first != message_id_for("reminder:7:30", "other.example")
+    assert first.startswith("<")
+    assert first.endswith("@uni.example>")
+    assert " " not in message_id_for("key with spaces", "uni.example")
+
+
+@pytest.mark.parametrize("domain", ["", "uni example", "a@b", "uni.example>\r\nBcc: x"])
+def test_message_id_refuses_a_bad_domain(domain: str) -> None:
+    with pytest.raises(InvalidInput, match="not a domain"):
+        message_id_for("k", domain)
+
+
+def test_sender_domain_reads_the_from_address() -> None:
+    assert sender_domain("Accord <accord@uni-heidelberg.de>") == "uni-heidelberg.de"
+    assert sender_domain("accord@localhost") == "localhost"
+
+
+def meeting_message(method: Method, sequence: int) -> EmailMessage:
+    ctx = MeetingContext("HUST – Heidelberg", "Annual meeting 2027", SENT, 90, "Heidelberg")
+    ics = invitation(
+        uid="m-2027@accord.example",
+        sequence=sequence,
+        method=method,
+        start=ctx.starts_at,
+        duration_minutes=ctx.duration_minutes,
+        summary=ctx.title,
+        description="Agenda",
+        location=ctx.location,
+        organizer=SENDER,
+        attendees=TO,
+        dtstamp=SENT,
+    )
+    mail = render_meeting_invitation(ctx)
+    return build_message(mail, sender=SENDER, to=TO, message_id="<m@accord.example>", ics=ics)
+
+
+@pytest.mark.parametrize(("method", "status"), [("REQUEST", "CONFIRMED"), ("CANCEL", "CANCELLED")])
+def test_invitation_carries_the_ics_inline_and_as_attachment(method: Method, status: str) -> None:
+    parsed = reparse(meeting_message(method, 3))
+    assert parsed.get_content_type() == "multipart/mixed"
+    types = [part.get_content_type() for part in parsed.walk()]
+    assert types == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "text/calendar",
+        "text/calendar",
+    ]
+    calendars = [p for p in parsed.walk() if p.get_content_type() == "text/calendar"]
+    assert [p.get_filename() for p in calendars] == [None, "invite.ics"]
+    for part in calendars:
+        assert part.get_param("method") == method
+        calendar = Calendar.from_ical(part.get_content())
+        assert calendar.method == method
+        [event] = calendar.events
+        assert (event.uid, event.sequence, event.status) == ("m-2027@accord.example", 3, status)
+    assert "Annual meeting 2027" in body(parsed, "plain")
+
+
+@pytest.mark.parametrize(
+    ("field", "changes"),
+    [
+        ("Subject", {"rendered": Rendered("Hi\r\nBcc: victim@evil.example", "t", "h")}),
+        ("To", {"to": ["ann@uni.example\r\nBcc: victim@evil.example"]}),
+        ("From", {"sender": "accord@uni.example\nBcc: victim@evil.example"}),
+        ("Message-ID", {"message_id": "<a@b.example>\r\nBcc: victim@evil.example"}),
+    ],
+)
+def test_a_line_break_in_any_header_value_is_refused_at_build(
+    field: str, changes: dict[str, object]
+) -> None:
+    args: dict[str, object] = {
+        "rendered": Rendered("Hello", "t", "h"),
+        "sender": SENDER,
+        "to": TO,
+        "message_id": "<a@b.example>",
+    }
+    args.update(changes)
+    rendered = args.pop("rendered")
+    assert isinstance(rendered, Rendered)
+    with pytest.raises(InvalidInput, match=f"^{field} must not contain line breaks"):
+        build_message(rendered, **args)  # type: ignore[arg-type]
+
+
+def test_no_recipient_and_a_malformed_message_id_are_refused() -> None:
+    with pytest.raises(InvalidInput, match="at least one recipient"):
+        build_message(reminder_mail(), sender=SENDER, to=[], message_id="<a@b.example>")
+    with pytest.raises(InvalidInput, match="must look like <id@domain>"):
+        build_message(reminder_mail(), sender=SENDER, to=TO, message_id="a@b.example")
