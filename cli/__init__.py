@@ -1,0 +1,1 @@
+"""The `accord` command line: a thin layer over the workflow services."""

@@ -31,7 +31,7 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     """Run migrations in one transaction on a fresh connection."""
-    engine = make_engine(_url(), poolclass=pool.NullPool)
+    engine = make_engine(_url(), sqlite_foreign_keys=False, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -8,8 +8,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite connections enforce foreign keys and wait on locks."""
+def make_engine(url: str, *, sqlite_foreign_keys: bool = True, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite connections enforce foreign keys and wait on locks.
+
+    Migrations pass `sqlite_foreign_keys=False`: Alembic's batch mode rebuilds a SQLite table by
+    copy-and-rename, which enforced foreign keys would refuse on a table that has rows.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -18,7 +22,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             # Let SQLAlchemy issue BEGIN itself so a transaction really starts at begin().
             dbapi_conn.isolation_level = None
             cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if sqlite_foreign_keys else 'OFF'}")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 

@@ -347,7 +347,9 @@ def replay(steps: list[tuple[str, str | None, str]]) -> str:
     Guards are not re-judged (they depended on the data of the day); the machine's graph is.
     """
     state: str | None = None
-    for trigger, source, dest in steps:
+    for index, (trigger, source, dest) in enumerate(steps):
+        if (trigger == PROPOSE) != (index == 0):
+            raise ValueError(f"history must start with {PROPOSE}, and only once")
         if trigger == PROPOSE:
             if source is not None or dest != INITIAL:
                 raise ValueError(f"history must start with {PROPOSE} into {INITIAL.value}")

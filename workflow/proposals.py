@@ -22,6 +22,7 @@ from workflow.errors import InvalidInput, NotFound
 from workflow.lifecycle import INITIAL, PROPOSE
 from workflow.moves import record_event, utc_midnight
 from workflow.uow import UnitOfWork
+from workflow.validation import header_safe
 
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 
@@ -96,11 +97,22 @@ def propose(uow: UnitOfWork, p: Proposal, *, now: datetime | None = None) -> Agr
     title = p.title.strip()
     if not title:
         raise InvalidInput("the title is empty: give the agreement a title (--title)")
+    # The title reaches mail subjects: refuse line breaks here, where it enters.
+    header_safe(title, "the title")
+    # Column sizes are checked here so SQLite, which stores anything, refuses what PostgreSQL does.
+    for name, text, limit in (("title", title, 300), ("slug", p.slug or "", 120)):
+        if len(text) > limit:
+            raise InvalidInput(f"the {name} is {len(text)} characters; at most {limit}")
     if p.proposed_on > p.today:
         raise InvalidInput(f"the proposal date {p.proposed_on.isoformat()} is in the future")
-    for name, value in (("term", p.term_months), ("notice period", p.notice_days)):
-        if value is not None and value <= 0:
-            raise InvalidInput(f"the {name} must be a positive number, not {value}")
+    for name, value, most in (
+        ("term (months)", p.term_months, 1200),
+        ("notice period (days)", p.notice_days, 3650),
+    ):
+        if value is not None and not 0 < value <= most:
+            raise InvalidInput(f"the {name} must be from 1 to {most}, not {value}")
+    if p.slug is not None and slugify(p.slug) != p.slug:
+        raise InvalidInput(f"the slug {p.slug!r} must be lower-case words joined by hyphens")
     kind = parse_kind(p.kind)
     home, partner = find_institution(uow, p.home), find_institution(uow, p.partner)
     if home.id == partner.id:

@@ -1,0 +1,108 @@
+"""What every command shares: settings and engine per invocation, today, dates, actor, output."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from models import make_engine
+from workflow.errors import InvalidInput
+from workflow.settings import Settings
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# Options several commands share, so they read and behave the same everywhere.
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (stable contract).")]
+Ref = Annotated[str, typer.Argument(metavar="REF", help="The agreement's numeric id or slug.")]
+TodayOpt = Annotated[
+    str | None, typer.Option("--today", metavar="DATE", help="As of this day (YYYY-MM-DD).")
+]
+
+
+def database_url() -> str:
+    """The database URL from a fresh Settings: tests and users change the env between calls."""
+    return Settings().resolved_database_url()
+
+
+@contextmanager
+def engine_scope() -> Iterator[Engine]:
+    """An engine for this invocation, disposed at the end so no connection outlives the command."""
+    engine = make_engine(database_url())
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    """A session for reading; it never commits."""
+    with engine_scope() as engine, Session(engine) as session:
+        yield session
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD date given to `option`, or an error naming the option and the value."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not _ISO_DAY.fullmatch(text):
+        raise InvalidInput(f"{option}: {value!r} is not a date; use YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{option}: {value!r} is not a real date ({exc})") from None
+
+
+def today_from(value: str | None) -> date:
+    """The --today given, else today's date in UTC."""
+    return parse_date(value, "--today") or datetime.now(UTC).date()
+
+
+def actor_from(value: str | None) -> str:
+    """The --actor given, else the login name, else `cli`."""
+    if value is not None:
+        return value
+    return os.environ.get("USER") or "cli"
+
+
+def echo_json(data: Any) -> None:
+    """Print `data` as indented JSON (the stable machine-readable contract)."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def visible(text: str) -> str:
+    """`text` with control characters escaped: a stored comment must not drive the terminal."""
+    return "".join(
+        c.encode("unicode_escape").decode() if unicodedata.category(c) in ("Cc", "Cf") else c
+        for c in text
+    )
+
+
+def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -> str:
+    """Rows as left-aligned columns two spaces apart; the last column is not padded."""
+    lines = [list(header)] if header else []
+    lines += [[visible(cell) for cell in r] for r in rows]
+    if not lines:
+        return ""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]
+    out = []
+    for line in lines:
+        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
+        out.append("  ".join([*cells, line[-1]]).rstrip())
+    return "\n".join(out)
+
+
+def dash(value: Any) -> str:
+    """A value for a human table: a dash for missing."""
+    return "-" if value is None or value == "" else str(value)

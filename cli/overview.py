@@ -1,0 +1,98 @@
+"""The whole-portfolio commands: `tick`, `board`, `initiatives` and `lifecycle`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from cli.common import (
+    JsonFlag,
+    TodayOpt,
+    dash,
+    echo_json,
+    engine_scope,
+    read_session,
+    table,
+    today_from,
+)
+from workflow import lifecycle, queries
+from workflow.lifecycle import State
+from workflow.tick import run_tick
+from workflow.uow import UnitOfWork
+
+DUE_SOON_DAYS = 180
+
+
+def tick(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
+    """Fire the moves time drives (renewal windows, lapses) as `system`; idempotent per day."""
+    day = today_from(today)
+    with engine_scope() as engine:
+        report = run_tick(UnitOfWork(engine), day)
+    if as_json:
+        echo_json(
+            {
+                "today": day.isoformat(),
+                "total": report.total,
+                "moved": {trigger: sorted(slugs) for trigger, slugs in report.moved.items()},
+                "refused": report.refused,
+                "skipped_stale": report.skipped_stale,
+            }
+        )
+        return
+    typer.echo(f"tick {day.isoformat()}: {report.total} move(s)")
+    for trigger, slugs in sorted(report.moved.items()):
+        typer.echo(f"  {trigger}: {', '.join(sorted(slugs))}")
+    for refusal in report.refused:
+        typer.echo(f"  refused {refusal}")
+    if report.skipped_stale:
+        typer.echo(f"  {report.skipped_stale} changed meanwhile; the next tick takes them")
+
+
+def _lines(agreements: list[dict[str, Any]]) -> str:
+    rows = [
+        [f"  {a['slug']}", a["partner"], f"expires {dash(a['expires_on'])}"] for a in agreements
+    ]
+    return table(rows)
+
+
+def board(today: TodayOpt = None) -> None:
+    """Agreements by state in lifecycle order, those due soon, and initiative progress."""
+    day = today_from(today)
+    with read_session() as session:
+        everything = queries.list_agreements(session, today=day)
+        due = queries.list_agreements(session, today=day, expiring_within=DUE_SOON_DAYS)
+        progress = queries.initiative_progress(session)
+    typer.echo(f"Agreements by state, {day.isoformat()} ({len(everything)} in all)")
+    for state in State:
+        members = [a for a in everything if a["state"] == state.value]
+        if members:
+            typer.echo(f"{state.value} ({len(members)})")
+            typer.echo(_lines(members))
+    if not everything:
+        typer.echo("  none yet: `accord seed` or `accord agreements new`")
+    typer.echo(f"\nDue soon (in force, expiring within {DUE_SOON_DAYS} days)")
+    typer.echo(_lines(due) if due else "  none")
+    typer.echo("\nInitiatives")
+    for item in progress:
+        typer.echo(f"  {item['summary']}")
+    if not progress:
+        typer.echo("  none")
+
+
+def initiatives(as_json: JsonFlag = False) -> None:
+    """Progress of each initiative towards its target."""
+    with read_session() as session:
+        progress = queries.initiative_progress(session)
+    if as_json:
+        echo_json(progress)
+        return
+    for item in progress:
+        typer.echo(item["summary"])
+    if not progress:
+        typer.echo("no initiatives")
+
+
+def lifecycle_diagram() -> None:
+    """Print the lifecycle as a Mermaid state diagram, drawn from the machine itself."""
+    typer.echo(lifecycle.mermaid(), nl=False)

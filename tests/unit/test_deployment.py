@@ -1,0 +1,50 @@
+"""docker-compose.yml and the Dockerfile agree with the code: health checks, env names, files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workflow.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return data
+
+
+def test_databases_have_health_checks() -> None:
+    services = _compose()["services"]
+    for name in ("postgres", "redis"):
+        check = services[name]["healthcheck"]["test"]
+        assert check, f"{name} has no health check"
+
+
+def test_migrate_waits_for_healthy_services_and_seeds() -> None:
+    migrate = _compose()["services"]["migrate"]
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    command = " ".join(migrate["command"])
+    assert "accord db upgrade" in command
+    assert "accord seed" in command
+
+
+def test_every_accord_variable_is_a_setting() -> None:
+    """A misspelt ACCORD_ variable in compose would be silently ignored; refuse it here."""
+    known = {f"ACCORD_{name.upper()}" for name in Settings.model_fields}
+    compose = _compose()
+    names = set(compose["x-accord-env"])
+    for service in compose["services"].values():
+        env = service.get("environment") or {}
+        names |= {n for n in env if n.startswith("ACCORD_")}
+    assert names <= known, f"unknown settings: {sorted(names - known)}"
+
+
+def test_dockerfile_installs_from_the_lock_file_and_copies_every_package() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "uv sync --locked" in dockerfile
+    for package in ("workflow", "models", "migrations", "tasks", "cli", "data"):
+        assert f"COPY {package} " in dockerfile, f"{package} is not copied into the image"

@@ -1,0 +1,232 @@
+"""The read side: agreements, their history, next moves and initiative progress, as plain data.
+
+Functions take a Session and return JSON-ready dicts (ISO 8601 dates) or verdicts; nothing writes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from models.tables import (
+    Agreement,
+    AgreementEvent,
+    AgreementKind,
+    AgreementParty,
+    AgreementTerm,
+    Initiative,
+    Institution,
+    Partnership,
+    Signatory,
+)
+from workflow import lifecycle
+from workflow.errors import InvalidInput, NotFound
+from workflow.lifecycle import IN_FORCE, Move, Party, State, Verdict
+from workflow.moves import normalize_ref, subject_of
+from workflow.proposals import parse_kind
+
+_AGREEMENT_DATES = ("proposed_on", "signed_on", "effective_on", "expires_on", "renewal_opens_on")
+_EVENT_FIELDS = ("actor", "trigger", "from_state", "to_state", "comment")
+
+# Everything agreement_dict touches, loaded in a few batched SELECTs instead of one per row.
+_LOAD = (
+    selectinload(Agreement.partnership).selectinload(Partnership.partner),
+    selectinload(Agreement.parties).selectinload(AgreementParty.institution),
+    selectinload(Agreement.terms)
+    .selectinload(AgreementTerm.signatories)
+    .selectinload(Signatory.institution),
+    selectinload(Agreement.owning_unit),
+    selectinload(Agreement.coordinator),
+    selectinload(Agreement.source),
+)
+
+
+def iso(value: date | datetime | None) -> str | None:
+    """A date or timestamp as ISO 8601, or None."""
+    return None if value is None else value.isoformat()
+
+
+def parse_state(value: str) -> State:
+    """A lifecycle state from its name, or an error listing the states."""
+    try:
+        return State(value.strip().lower())
+    except ValueError:
+        states = ", ".join(s.value for s in State)
+        raise InvalidInput(f"unknown state {value!r}; states: {states}") from None
+
+
+def get_agreement(session: Session, ref: str | int) -> Agreement:
+    """An agreement by numeric id or slug, with everything agreement_dict needs loaded."""
+    key = normalize_ref(ref)
+    where = Agreement.id == key if isinstance(key, int) else Agreement.slug == key
+    found = session.scalars(select(Agreement).options(*_LOAD).where(where)).first()
+    if found is None:
+        raise NotFound(f"no agreement {ref!r}: see `accord agreements list`")
+    return found
+
+
+def agreement_dict(a: Agreement) -> dict[str, Any]:
+    """The stable JSON shape of one agreement."""
+    return {
+        "id": a.id,
+        "slug": a.slug,
+        "title": a.title,
+        "kind": AgreementKind(a.kind).value,
+        "state": State(a.state).value,
+        "version": a.version,
+        "parties": [p.institution.name for p in a.parties],
+        "partner": a.partnership.partner.label,
+        "partnership": a.partnership.slug,
+        "owning_unit": a.owning_unit.name if a.owning_unit else None,
+        "coordinator": a.coordinator.name if a.coordinator else None,
+        **{name: iso(getattr(a, name)) for name in _AGREEMENT_DATES},
+        "term_months": a.term_months,
+        "notice_days": a.notice_days,
+        "term_no": a.term_no,
+        "terms": [
+            {
+                "number": t.number,
+                "signed_on": iso(t.signed_on),
+                "effective_on": iso(t.effective_on),
+                "expires_on": iso(t.expires_on),
+                "signatories": [
+                    {"party": s.institution.name, "name": s.name} for s in t.signatories
+                ],
+            }
+            for t in a.terms
+        ],
+        "source": (
+            {"headline": a.source.headline, "published": iso(a.source.published)}
+            if a.source
+            else None
+        ),
+        "assumptions": dict(a.assumptions or {}),
+    }
+
+
+def show(session: Session, ref: str | int) -> dict[str, Any]:
+    """One agreement as its JSON dict."""
+    return agreement_dict(get_agreement(session, ref))
+
+
+def partner_ids(session: Session, text: str) -> list[int]:
+    """Institutions whose slug or short name is `text`, or whose name contains it (any case)."""
+    wanted = text.strip().casefold()
+    if not wanted:
+        raise InvalidInput("--partner is empty: give a slug, short name or part of a name")
+    ids = session.scalars(
+        select(Institution.id).where(
+            or_(
+                func.lower(Institution.slug) == wanted,
+                func.lower(Institution.short_name) == wanted,
+                func.lower(Institution.name).contains(wanted, autoescape=True),
+            )
+        )
+    ).all()
+    if not ids:
+        raise NotFound(f"no partner matching {text!r}: give a slug, short name or part of a name")
+    return list(ids)
+
+
+def list_agreements(
+    session: Session,
+    *,
+    today: date,
+    state: str | None = None,
+    kind: str | None = None,
+    partner: str | None = None,
+    expiring_within: int | None = None,
+) -> list[dict[str, Any]]:
+    """Agreements matching every filter given, as JSON dicts (soonest expiry first when asked)."""
+    query = select(Agreement).options(*_LOAD)
+    if state is not None:
+        query = query.where(Agreement.state == parse_state(state))
+    if kind is not None:
+        query = query.where(Agreement.kind == parse_kind(kind))
+    if partner is not None:
+        ids = partner_ids(session, partner)
+        query = query.join(Partnership).where(Partnership.partner_id.in_(ids))
+    if expiring_within is not None:
+        if expiring_within < 0:
+            raise InvalidInput(f"--expiring-within must be 0 or more days, not {expiring_within}")
+        horizon = today + timedelta(days=min(expiring_within, (date.max - today).days))
+        query = query.where(
+            Agreement.state.in_(IN_FORCE), Agreement.expires_on.between(today, horizon)
+        )
+    soonest_first = (Agreement.expires_on,) if expiring_within is not None else ()
+    query = query.order_by(*soonest_first, Agreement.id)
+    return [agreement_dict(a) for a in session.scalars(query).all()]
+
+
+def history(session: Session, ref: str) -> list[dict[str, Any]]:
+    """Every event of an agreement, oldest first."""
+    events = session.scalars(
+        select(AgreementEvent)
+        .where(AgreementEvent.agreement_id == get_agreement(session, ref).id)
+        .order_by(AgreementEvent.seq)
+    ).all()
+    return [
+        {
+            "seq": e.seq,
+            "at": iso(e.at),
+            "recorded_at": iso(e.recorded_at),
+            **{name: getattr(e, name) for name in _EVENT_FIELDS},
+            "data": dict(e.data or {}),
+        }
+        for e in events
+    ]
+
+
+def next_moves(session: Session, ref: str, today: date) -> tuple[str, list[Verdict]]:
+    """The agreement's state and its legal triggers, each judged by its guard as things stand."""
+    a = get_agreement(session, ref)
+    state = State(a.state).value
+    subject = subject_of(a, [Party(p.institution.id, p.institution.name) for p in a.parties])
+    return state, [
+        lifecycle.judge(subject, Move(trigger=trigger, today=today))
+        for trigger in lifecycle.legal_triggers(state)
+    ]
+
+
+def initiative_progress(session: Session) -> list[dict[str, Any]]:
+    """Each initiative's target and the agreements signed towards it."""
+    result = []
+    for ini in session.scalars(
+        select(Initiative).options(selectinload(Initiative.owner)).order_by(Initiative.id)
+    ):
+        # Linked agreements count, and so do those of its kind with the owner as home: an
+        # agreement proposed later through the CLI carries no initiative link.
+        counts = or_(
+            Agreement.initiative_id == ini.id,
+            and_(Agreement.kind == ini.agreement_kind, Partnership.home_id == ini.owner_id),
+        )
+        counted = session.scalars(
+            select(Agreement)
+            .join(Partnership)
+            .options(selectinload(Agreement.partnership).selectinload(Partnership.partner))
+            .where(Agreement.term_no >= 1, counts)
+        ).all()
+        kind = AgreementKind(ini.agreement_kind).value
+        partners = sorted({a.partnership.partner.label for a in counted})
+        summary = (
+            f"{ini.name} ({ini.owner.label}): {len(counted)} of about {ini.target} "
+            f"{kind.replace('_', ' ')} agreements signed"
+        )
+        result.append(
+            {
+                "slug": ini.slug,
+                "name": ini.name,
+                "owner": ini.owner.label,
+                "kind": kind,
+                "target": ini.target,
+                "target_note": ini.target_note,
+                "signed": len(counted),
+                "agreements": sorted(a.slug for a in counted),
+                "partners": partners,
+                "summary": summary + (": " + ", ".join(partners) if partners else ""),
+            }
+        )
+    return result

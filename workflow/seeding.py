@@ -1,0 +1,188 @@
+"""Seeding: store what the seed file holds (reading it is `workflow.seed_file`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, select, tuple_
+
+from models import tables
+from workflow.errors import InvalidInput, MoveRefused, NotFound
+from workflow.moves import SignatoryInput, apply_move
+from workflow.proposals import Proposal, propose
+from workflow.seed_file import error, load_seed_file
+from workflow.seed_schema import Entry, SeedFile
+from workflow.uow import UnitOfWork
+
+__all__ = ["KINDS", "TABLES", "SeedReport", "load_seed_file", "seed"]
+
+# The tables in the order their references need them; agreements follow, through the service.
+TABLES: list[tuple[str, Any]] = [
+    ("sources", tables.Source),
+    ("institutions", tables.Institution),
+    ("units", tables.Unit),
+    ("people", tables.Person),
+    ("partnerships", tables.Partnership),
+    ("initiatives", tables.Initiative),
+    ("milestones", tables.Milestone),
+]
+KINDS = (*(kind for kind, _ in TABLES), "agreements")
+
+
+# Applying the file. Reference rows are written directly (they have no lifecycle); agreements
+# only ever through propose + apply_move, so their state is what the machine made of the history.
+
+
+@dataclass
+class SeedReport:
+    """How many entries of each kind were created, and how many were there already."""
+
+    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    moves: int = 0
+
+    def __str__(self) -> str:
+        def counts(numbers: dict[str, int]) -> str:
+            return ", ".join(f"{n} {kind}" for kind, n in numbers.items() if n) or "nothing"
+
+        moves = f" ({self.moves} moves replayed)" if self.moves else ""
+        return f"created {counts(self.created)}{moves}; unchanged {counts(self.unchanged)}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The counts as plain data (for --json)."""
+        return {"created": self.created, "unchanged": self.unchanged, "moves": self.moves}
+
+
+Ids = dict[str, dict[Any, int]]
+
+
+def _columns(entry: Entry, ids: Ids) -> dict[str, Any]:
+    """An entry as its row: each single reference becomes its `<name>_id` column."""
+    refs, row = entry.refs(), {}
+    for name in type(entry).model_fields:
+        if name in entry.unstored:
+            continue
+        value = getattr(entry, name)
+        if name in refs and not isinstance(value, list):
+            row[f"{name}_id"] = None if value is None else ids[refs[name]][value]
+        else:
+            row["slug" if name == "id" else name] = value  # a source's id is its slug column
+    return row
+
+
+def _key(kind: str, entry: Any, ids: Ids) -> Any:
+    """What identifies an entry in the database: its slug, or a milestone's unique triple."""
+    if kind == "milestones":
+        return (ids["partnerships"][entry.partnership], entry.on, entry.title)
+    return entry.id if kind == "sources" else entry.slug
+
+
+def _stored(
+    uow: UnitOfWork, kind: str, model: Any, rows: dict[Any, Any], ids: Ids
+) -> dict[Any, int]:
+    """key -> id of the rows that exist already."""
+    run = uow.session.execute
+    if kind == "milestones":
+        M = tables.Milestone
+        found = run(
+            select(M.partnership_id, M.on, M.title, M.id).where(
+                tuple_(M.partnership_id, M.on, M.title).in_(list(rows))
+            )
+        )
+        return {(p, on, title): row_id for p, on, title, row_id in found}
+    found_slugs = run(select(model.slug, model.id).where(model.slug.in_(list(rows))))
+    stored: dict[Any, int] = {row[0]: row[1] for row in found_slugs}
+    if kind == "partnerships":  # a pair proposed before seeding, under another slug, is the same
+        inst = ids["institutions"]
+        pairs = {(inst[p.home], inst[p.partner]): slug for slug, p in rows.items()}
+        P = tables.Partnership
+        in_pairs = tuple_(P.home_id, P.partner_id).in_(list(pairs))
+        found_pairs = run(select(P.home_id, P.partner_id, P.id).where(in_pairs))
+        stored |= {pairs[(home, partner)]: row_id for home, partner, row_id in found_pairs}
+    return stored
+
+
+def seed(engine: Engine, data: SeedFile, *, today: date, actor: str = "seed") -> SeedReport:
+    """Store what `data` holds and the database lacks, in ONE transaction; existing rows stay."""
+    report, ids = SeedReport(), Ids()
+    with UnitOfWork(engine) as uow:
+        for kind, model in TABLES:
+            rows = {_key(kind, entry, ids): entry for entry in getattr(data, kind)}
+            ids[kind] = _stored(uow, kind, model, rows, ids)
+            fresh = {
+                key: model(**_columns(e, ids)) for key, e in rows.items() if key not in ids[kind]
+            }
+            uow.session.add_all(fresh.values())
+            uow.session.flush()
+            ids[kind] |= {key: row.id for key, row in fresh.items()}
+            report.created[kind], report.unchanged[kind] = len(fresh), len(rows) - len(fresh)
+        slugs = [a.slug for a in data.agreements]
+        query = select(tables.Agreement.slug).where(tables.Agreement.slug.in_(slugs))
+        stored = set(uow.session.scalars(query))
+        for i, a in enumerate(data.agreements):
+            if a.slug not in stored:
+                report.moves += _replay(uow, data, i, ids, today, actor)
+        report.created["agreements"] = len(slugs) - len(stored)
+        report.unchanged["agreements"] = len(stored)
+        uow.commit()
+    return report
+
+
+def _replay(uow: UnitOfWork, data: SeedFile, i: int, ids: Ids, today: date, actor: str) -> int:
+    """Propose agreement `i` and replay its history through the service; return the moves made."""
+    a = data.agreements[i]
+    source = next(s for s in data.sources if s.id == a.source)
+    cited = {"headline": source.headline, "published": source.published.isoformat()}
+    names = {p.slug: p.name for p in data.people}
+    try:
+        propose(
+            uow,
+            Proposal(
+                home=a.parties[0],
+                partner=a.parties[1],
+                kind=a.kind,
+                title=a.title,
+                proposed_on=a.proposed_on,
+                actor=actor,
+                today=today,
+                unit=a.unit,
+                coordinator=a.coordinator,
+                term_months=a.term_months,
+                notice_days=a.notice_days,
+                renewal_window_days=a.renewal_window_days,
+                slug=a.slug,
+                source_id=ids["sources"][a.source],
+                initiative_id=ids["initiatives"].get(a.initiative or ""),
+                assumptions={**a.assumptions(), "source": cited},
+            ),
+        )
+    except (InvalidInput, NotFound) as exc:
+        raise error(data, ("agreements", i, "proposed_on"), str(exc)) from None
+    for j, step in enumerate(a.history):
+        notes = {"assumption": step.assumption, "until_assumption": step.until_assumption}
+        signatories = {
+            s.party: SignatoryInput(
+                s.name or names[s.person or ""], ids["people"].get(s.person or ""), s.assumption
+            )
+            for s in step.signatories
+        }
+        try:
+            apply_move(
+                uow,
+                a.slug,
+                step.trigger,
+                actor=actor,
+                today=today,
+                on=step.on,
+                comment=step.comment,
+                until=step.until,
+                signatories=signatories,
+                data={"source": cited} | {k: v for k, v in notes.items() if v},
+            )
+        except MoveRefused as exc:
+            raise error(data, ("agreements", i, "history", j, "trigger"), str(exc)) from None
+        except (InvalidInput, NotFound) as exc:
+            raise error(data, ("agreements", i, "history", j, "on"), str(exc)) from None
+    return len(a.history)
