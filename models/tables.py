@@ -103,6 +103,7 @@ class Base(DeclarativeBase):
         datetime: UTCDateTime(),
         dict[str, Any]: JSONType,
         list[str]: JSONType,
+        list[int]: JSONType,
     }
 
 
@@ -186,6 +187,9 @@ class Partnership(Base):
     meeting_assumption: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    # Who receives meeting invitations (and, for the partner, renewal reminders) on each side.
+    home_contact_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    partner_contact_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     home: Mapped[Institution] = relationship(foreign_keys=[home_id])
     partner: Mapped[Institution] = relationship(foreign_keys=[partner_id])
 
@@ -263,6 +267,11 @@ class Agreement(Base):
     term_no: Mapped[int] = mapped_column(default=0)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     assumptions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Days before expiry for renewal reminders; None: the kind's policy, else the default.
+    reminder_offsets: Mapped[list[int] | None] = mapped_column(
+        # none_as_null: clearing the override must store SQL NULL, not the JSON value null.
+        JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -360,3 +369,84 @@ class OutboxMessage(Base):
 def table_of(model: type[Base]) -> Table:
     """A mapped class's Table, typed for Core statements (insert/update) on hot paths."""
     return cast(Table, model.__table__)
+
+
+class ReminderPolicy(Base):
+    """Days before expiry at which renewal reminders go out, per agreement kind."""
+
+    __tablename__ = "reminder_policies"
+    kind: Mapped[AgreementKind] = mapped_column(
+        _enum(AgreementKind, "agreement_kind"), primary_key=True
+    )
+    offsets: Mapped[list[int]] = mapped_column()
+
+
+class Meeting(Base):
+    """A partnership meeting (e.g. the annual one); UID stable, SEQUENCE rises on every change."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("partnership_id", "occurrence"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    # Which meeting of the cadence this is ("2027" for an annual one): schedules are idempotent.
+    occurrence: Mapped[str] = mapped_column(String(20))
+    uid: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(default=90)
+    location: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    partnership: Mapped[Partnership] = relationship()
+
+
+class Notification(Base):
+    """One email to send at a due time: a reminder, an invitation, an event notice.
+
+    `dedupe_key` makes every sweep, relay or beat idempotent: the same reminder is one row.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index(
+            "ix_notifications_pending_due",
+            "due_on",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index("ix_notifications_kind_due_on", "kind", "due_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("agreement_events.id"))
+    # Reminders are day-granular; retries and leases use next_attempt_at.
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(250))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class DeadLetter(Base):
+    """Work that failed past its retry cap, for ops to list and replay."""
+
+    __tablename__ = "dead_letters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task: Mapped[str] = mapped_column(String(120))
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replayed_at: Mapped[datetime | None]
+    replay_count: Mapped[int] = mapped_column(default=0)

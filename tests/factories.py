@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 
@@ -14,6 +15,7 @@ from workflow.proposals import Proposal, propose
 from workflow.uow import UnitOfWork
 
 TODAY = date(2026, 11, 22)
+ROOT = Path(__file__).resolve().parents[1]
 PROPOSED = date(2021, 1, 4)
 SIGNED = date(2021, 6, 1)
 SIGNATORIES = {"home": SignatoryInput("Home President"), "partner": SignatoryInput("Partner Head")}

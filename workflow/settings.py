@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,7 +17,33 @@ class Settings(BaseSettings):
 
     home: Path = Field(default=Path("var"), description="folder for the embedded defaults")
     database_url: str = Field(default="", description="SQLAlchemy URL; default: SQLite in home")
+    broker_url: str = Field(default="", description="Celery broker; default: SQLite in home")
     renewal_window_days: int = Field(default=180, ge=1, le=3650)
+    # Renewal reminders: days before expiry (per kind and per agreement in the database).
+    reminder_offsets: list[int] = Field(default=[180, 90, 30, 7])
+
+    reminder_catchup_days: int = Field(default=7, ge=0, le=60)
+    meeting_lead_days: int = Field(default=60, ge=1, le=365)
+
+    # Celery. The task time limit must stay below the broker's visibility timeout, or a slow
+    # task's message would be handed to a second worker while the first still runs it.
+    visibility_timeout: int = Field(default=3600, ge=60)
+    task_time_limit: int = Field(default=300, ge=10)
+    sweep_interval: float = Field(default=60.0, gt=0)
+    relay_interval: float = Field(default=5.0, gt=0)
+    send_lease_seconds: float = Field(default=300.0, gt=0)
+    max_send_attempts: int = Field(default=5, ge=1, le=50)
+    retry_backoff_seconds: float = Field(default=30.0, gt=0)
+
+    # Mail: no SMTP host means the file backend (one .eml per message under mail_dir).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    mail_from: str = "Accord <accord@localhost>"
+    mail_dir: Path | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -31,6 +58,26 @@ class Settings(BaseSettings):
             return self.database_url
         self.home.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{(self.home / 'accord.db').resolve()}"
+
+    @model_validator(mode="after")
+    def _time_limit_below_visibility(self) -> Settings:
+        if self.task_time_limit >= self.visibility_timeout:
+            raise ValueError(
+                f"ACCORD_TASK_TIME_LIMIT ({self.task_time_limit}) must be below "
+                f"ACCORD_VISIBILITY_TIMEOUT ({self.visibility_timeout})"
+            )
+        return self
+
+    def resolved_mail_dir(self) -> Path:
+        """Where the file backend writes .eml files (default: <home>/mail)."""
+        return self.mail_dir or self.home / "mail"
+
+    def resolved_broker_url(self) -> str:
+        """The Celery broker URL, defaulting to kombu's SQLAlchemy transport on a SQLite file."""
+        if self.broker_url:
+            return self.broker_url
+        self.home.mkdir(parents=True, exist_ok=True)
+        return f"sqla+sqlite:///{(self.home / 'broker.db').resolve()}"
 
 
 @lru_cache(maxsize=1)

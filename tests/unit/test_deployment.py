@@ -48,3 +48,19 @@ def test_dockerfile_installs_from_the_lock_file_and_copies_every_package() -> No
     assert "uv sync --locked" in dockerfile
     for package in ("workflow", "models", "migrations", "tasks", "cli", "data"):
         assert f"COPY {package} " in dockerfile, f"{package} is not copied into the image"
+
+
+def test_worker_beat_and_mail_viewer_run_after_migration_and_restart() -> None:
+    services = _compose()["services"]
+    for name in ("worker", "beat"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == (
+            "service_completed_successfully"
+        )
+        assert services[name]["restart"] == "unless-stopped"
+    assert services["beat"]["command"] == ["accord", "beat"]
+    assert {"flower", "mailpit"} <= set(services)
+
+
+def test_redis_keeps_queued_messages_across_a_restart() -> None:
+    command = _compose()["services"]["redis"]["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"

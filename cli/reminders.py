@@ -1,0 +1,158 @@
+"""`accord reminders due|run`: what is waiting to be mailed, and one sweep sent inline.
+
+`run` needs no broker: it does what beat's sweep does and then sends each claimed notification
+in this process, through the very function the worker's task calls (tasks.delivering.deliver).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from cli.common import (
+    JsonFlag,
+    TodayOpt,
+    dash,
+    echo_json,
+    engine_scope,
+    table,
+    today_from,
+    visible,
+)
+from workflow import ops_views
+from workflow.ops_views import PendingView
+from workflow.settings import Settings
+from workflow.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from tasks.delivering import Outcome
+    from workflow.sweep import SweepReport
+
+app = typer.Typer(
+    help="Renewal reminders, event notices and invitations: what is due, and sending it.",
+    no_args_is_help=True,
+)
+OUTCOMES = ("sent", "skipped", "retry", "dead")
+# `run` prints every outcome itself; without a handler, the worker's log lines (a traceback for
+# a mail that cannot be built) would reach stderr through logging's last-resort handler.
+logging.getLogger("tasks.delivering").addHandler(logging.NullHandler())
+
+
+def _retry_at(view: PendingView) -> str | None:
+    at = view.next_attempt_at
+    return None if at is None else at.isoformat(timespec="seconds")
+
+
+def _pending_json(view: PendingView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "kind": view.kind,
+        "subject": view.subject,
+        "agreement": view.agreement,
+        "meeting_id": view.meeting_id,
+        "due_on": view.due_on.isoformat(),
+        "attempts": view.attempts,
+        "next_attempt_at": _retry_at(view),
+        "last_error": view.last_error,
+    }
+
+
+@app.command()
+def due(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
+    """List the pending notifications due by --today (default today); changes nothing."""
+    day = today_from(today)
+    with engine_scope() as engine, UnitOfWork(engine) as uow:
+        found = ops_views.pending_due(uow, day)
+    if as_json:
+        echo_json([_pending_json(v) for v in found])
+        return
+    if not found:
+        typer.echo(f"nothing pending is due by {day.isoformat()}")
+        return
+    rows = [
+        [str(v.id), v.kind, v.subject, v.due_on.isoformat(), str(v.attempts), dash(_retry_at(v))]
+        for v in found
+    ]
+    typer.echo(table(rows, ["ID", "KIND", "FOR", "DUE", "ATTEMPTS", "RETRY AT"]))
+    hint = "; `accord reminders run` sends them now" if day <= today_from(None) else ""
+    typer.echo(f"{len(found)} pending, due by {day.isoformat()}{hint}")
+
+
+def _outcome_json(outcome: Outcome, view: PendingView | None) -> dict[str, Any]:
+    return {
+        "id": outcome.notification_id,
+        "kind": view.kind if view else None,
+        "subject": view.subject if view else None,
+        "status": outcome.status,
+        "message_id": outcome.message_id,
+        "error": outcome.error,
+    }
+
+
+@app.command()
+def run(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
+    """Run one sweep as of --today and send what it claims, here and now (no worker needed)."""
+    # Imported here: mail rendering (Jinja2, icalendar) would slow every other command's start.
+    from notify.backends import mailer_from_settings
+    from tasks.delivering import deliver
+    from workflow.meetings import MeetingDefaults
+    from workflow.sweep import sweep
+
+    settings = Settings()
+    day = today_from(today)
+    now = datetime.now(UTC)
+    mailer = mailer_from_settings(settings)
+    outcomes: list[Outcome] = []
+    try:
+        with engine_scope() as engine:
+            report = sweep(
+                engine,
+                day,
+                default_offsets=settings.reminder_offsets,
+                meeting_defaults=MeetingDefaults(lead_days=settings.meeting_lead_days),
+                lease=timedelta(seconds=settings.send_lease_seconds),
+                catchup_days=settings.reminder_catchup_days,
+                now=now,
+            )
+            for notification_id in report.claimed:
+                outcomes.append(deliver(engine, notification_id, mailer, settings, today=day))
+            with UnitOfWork(engine) as uow:
+                views = ops_views.describe(uow, report.claimed)
+    finally:
+        mailer.close()
+    totals = {status: sum(o.status == status for o in outcomes) for status in OUTCOMES}
+    if as_json:
+        echo_json(
+            {
+                "today": day.isoformat(),
+                "moved": report.moved,
+                "reminders_created": report.reminders,
+                "meetings_scheduled": report.meetings,
+                "claimed": len(report.claimed),
+                "outcomes": [_outcome_json(o, views.get(o.notification_id)) for o in outcomes],
+                "totals": totals,
+            }
+        )
+    else:
+        _print(report, outcomes, views, totals)
+
+
+def _print(
+    report: SweepReport,
+    outcomes: list[Outcome],
+    views: dict[int, PendingView],
+    totals: dict[str, int],
+) -> None:
+    typer.echo(
+        f"sweep {report.today.isoformat()}: {report.moved} move(s), {report.reminders} "
+        f"reminder(s) created, {report.meetings} meeting(s) scheduled, {len(outcomes)} to send"
+    )
+    for o in outcomes:
+        view = views.get(o.notification_id)
+        what = f"{view.kind} {view.subject}" if view else "-"
+        detail = visible(" ".join((o.message_id or o.error or "").split()))
+        typer.echo(f"  {o.status:<7} #{o.notification_id} {what}  {detail}".rstrip())
+    typer.echo(", ".join(f"{n} {status}" for status, n in totals.items()))

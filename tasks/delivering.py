@@ -1,0 +1,161 @@
+"""Send one notification: rows from workflow.delivery, mail from notify. No Celery here, so the
+worker's task and `accord reminders run` share exactly this code.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+
+from sqlalchemy import Engine
+
+from notify.backends import Mailer
+from notify.contexts import EventContext, MeetingContext, Party, ReminderContext
+from notify.errors import DeliveryError
+from notify.ics import invitation
+from notify.message import build_message, message_id_for, sender_domain
+from notify.render import (
+    Rendered,
+    render_event,
+    render_meeting_cancellation,
+    render_meeting_invitation,
+    render_meeting_reminder,
+    render_reminder,
+)
+from workflow import delivery
+from workflow.notice_context import Delivery
+from workflow.settings import Settings
+from workflow.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one delivery attempt."""
+
+    notification_id: int
+    status: str  # sent | skipped | retry | dead
+    message_id: str | None = None
+    error: str | None = None
+
+
+def _meeting_context(d: Delivery) -> MeetingContext:
+    m = d.meeting
+    assert m is not None
+    return MeetingContext(
+        partnership=f"{m.home} – {m.partner}",
+        title=m.title,
+        starts_at=m.starts_at,
+        duration_minutes=m.duration_minutes,
+        location=m.location,
+    )
+
+
+def _render(d: Delivery) -> Rendered:
+    """The mail's subject, text and HTML parts."""
+    if d.kind == "renewal_reminder":
+        a = d.agreement
+        assert a is not None
+        assert a.expires_on is not None
+        parties = tuple(Party(n, k) for n, k in zip(a.parties, a.party_keys, strict=True))
+        ctx = ReminderContext(a.slug, a.title, parties, a.expires_on, d.today, a.state)
+        return render_reminder(ctx)
+    if d.kind == "event_notice":
+        a, e = d.agreement, d.event
+        assert a is not None
+        assert e is not None
+        event = EventContext(
+            a.slug, a.title, tuple(a.parties), e.trigger, e.from_state, e.to_state, e.at,
+            e.actor, e.comment, a.expires_on,
+        )  # fmt: skip
+        return render_event(event)
+    ctx_m = _meeting_context(d)
+    if d.kind == "meeting_invitation":
+        assert d.meeting is not None
+        return render_meeting_invitation(ctx_m, updated=d.meeting.sequence > 0)
+    if d.kind == "meeting_reminder":
+        return render_meeting_reminder(ctx_m, today=d.today)
+    return render_meeting_cancellation(ctx_m)
+
+
+def _ics(d: Delivery, settings: Settings, now: datetime) -> bytes | None:
+    m = d.meeting
+    if m is None or d.kind == "meeting_reminder":
+        return None
+    return invitation(
+        uid=m.uid,
+        sequence=m.sequence,
+        method="CANCEL" if d.kind == "meeting_cancellation" else "REQUEST",
+        start=m.starts_at,
+        duration_minutes=m.duration_minutes,
+        summary=m.title,
+        description=f"Partnership meeting: {m.home} and {m.partner}",
+        location=m.location or "",
+        organizer=settings.mail_from,
+        attendees=d.recipients,
+        dtstamp=now,
+    )
+
+
+def compose(d: Delivery, settings: Settings, now: datetime) -> EmailMessage:
+    """The message for a delivery, with its stable Message-ID."""
+    return build_message(
+        _render(d),
+        sender=settings.mail_from,
+        to=d.recipients,
+        message_id=message_id_for(d.dedupe_key, sender_domain(settings.mail_from)),
+        date=now,
+        ics=_ics(d, settings, now),
+    )
+
+
+def deliver(
+    engine: Engine,
+    notification_id: int,
+    mailer: Mailer,
+    settings: Settings,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> Outcome:
+    """Send one notification if it is still pending and applies; record the outcome."""
+    now = now or datetime.now(UTC)
+    today = today or now.date()
+    error: DeliveryError | None = None
+    with UnitOfWork(engine) as uow:
+        d = delivery.begin(uow, notification_id, today=today)
+        if d is None:
+            uow.commit()  # may have recorded a cancellation
+            return Outcome(notification_id, "skipped")
+        try:
+            if not d.recipients:
+                raise DeliveryError("no recipient has an e-mail address", temporary=False)
+            msg = compose(d, settings, now)
+            mailer.send(msg)
+        except DeliveryError as exc:
+            error = exc
+        except Exception as exc:  # a bad stored address or a template error: retrying won't help
+            log.exception("notification %s cannot be built or sent", notification_id)
+            error = DeliveryError(f"{type(exc).__name__}: {exc}", temporary=False)
+        else:
+            message_id = str(msg["Message-ID"])
+            delivery.mark_sent(uow, notification_id, message_id, now)
+            uow.commit()
+            return Outcome(notification_id, "sent", message_id)
+    # The failure is recorded in a fresh transaction: the one above held the row lock only.
+    with UnitOfWork(engine) as uow:
+        failure = delivery.mark_failed(
+            uow,
+            notification_id,
+            str(error),
+            temporary=error.temporary,
+            now=now,
+            max_attempts=settings.max_send_attempts,
+            backoff_base=settings.retry_backoff_seconds,
+        )
+        uow.commit()
+    log.warning("notification %s failed (attempt %s): %s", notification_id, failure.attempts, error)
+    return Outcome(notification_id, "dead" if failure.dead else "retry", error=str(error))

@@ -1,0 +1,130 @@
+"""The Celery tasks: thin shells that take ids, open their own session and call the workflow.
+
+Each worker child gets its own engine and mail connection (created lazily after the fork).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from celery.signals import worker_process_init, worker_process_shutdown
+from sqlalchemy import Engine
+
+from models import make_engine
+from notify.backends import Mailer, mailer_from_settings
+from tasks.app import app
+from tasks.delivering import deliver
+from workflow import handlers, outbox
+from workflow.meetings import MeetingDefaults
+from workflow.settings import Settings
+from workflow.sweep import sweep
+from workflow.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+_state: dict[str, Any] = {}
+
+
+def settings() -> Settings:
+    """This process's settings, read once."""
+    if "settings" not in _state:
+        _state["settings"] = Settings()
+    return _state["settings"]  # type: ignore[no-any-return]
+
+
+def engine() -> Engine:
+    """This process's engine (never shared across a fork)."""
+    if "engine" not in _state:
+        _state["engine"] = make_engine(settings().resolved_database_url())
+    return _state["engine"]  # type: ignore[no-any-return]
+
+
+def mailer() -> Mailer:
+    """This process's mailer: one SMTP connection kept open and reused."""
+    if "mailer" not in _state:
+        _state["mailer"] = mailer_from_settings(settings())
+    return _state["mailer"]  # type: ignore[no-any-return]
+
+
+@worker_process_init.connect
+def _fresh_resources(**_: Any) -> None:
+    # A forked child must not reuse the parent's pooled connections or SMTP socket.
+    inherited = _state.pop("engine", None)
+    if inherited is not None:
+        inherited.dispose(close=False)
+    _state.pop("mailer", None)
+
+
+@worker_process_shutdown.connect
+def _close_resources(**_: Any) -> None:
+    if "mailer" in _state:
+        _state.pop("mailer").close()
+
+
+def meeting_defaults(s: Settings) -> MeetingDefaults:
+    """Meeting placement from settings."""
+    return MeetingDefaults(lead_days=s.meeting_lead_days)
+
+
+@app.task(name="accord.sweep")
+def sweep_task() -> dict[str, int]:
+    """Beat's sweep: tick, due reminders and meetings, then enqueue one send per claimed row."""
+    s = settings()
+    now = datetime.now(UTC)
+    report = sweep(
+        engine(),
+        now.date(),
+        default_offsets=s.reminder_offsets,
+        meeting_defaults=meeting_defaults(s),
+        lease=_lease(s),
+        catchup_days=s.reminder_catchup_days,
+        now=now,
+    )
+    for notification_id in report.claimed:
+        send_notification.delay(notification_id)
+    return {"moved": report.moved, "reminders": report.reminders, "sent": len(report.claimed)}
+
+
+def _lease(s: Settings) -> timedelta:
+    return timedelta(seconds=s.send_lease_seconds)
+
+
+@app.task(name="accord.relay")
+def relay_task() -> dict[str, int]:
+    """Hand committed outbox rows to the broker; a failed publish waits and retries."""
+
+    def publish(row: outbox.OutboxRow) -> None:
+        handle_outbox.apply_async(args=[row.id], retry=False)
+
+    report = outbox.relay_once(engine(), publish, backoff_base=2.0)
+    return {"published": len(report.published), "failed": len(report.failed)}
+
+
+@app.task(name="accord.handle_outbox")
+def handle_outbox(outbox_id: int) -> dict[str, Any]:
+    """Apply one event's consequences (idempotent; the message may arrive more than once)."""
+    s = settings()
+    now = datetime.now(UTC)
+    with UnitOfWork(engine()) as uow:
+        event_id = handlers.event_of_outbox(uow, outbox_id)
+        if event_id is None:
+            return {"outbox_id": outbox_id, "handled": False}
+        done = handlers.handle_event(
+            uow, event_id, today=now.date(), default_offsets=s.reminder_offsets, now=now
+        )
+        uow.commit()
+    return {"outbox_id": outbox_id, "scheduled": done.scheduled, "cancelled": done.cancelled}
+
+
+@app.task(name="accord.send_notification")
+def send_notification(notification_id: int) -> dict[str, Any]:
+    """Send one notification; failures back off in the row, past the cap they dead-letter."""
+    outcome = deliver(engine(), notification_id, mailer(), settings())
+    return {"id": notification_id, "status": outcome.status}
+
+
+@app.task(name="accord.noop")
+def noop(n: int = 0) -> int:
+    """Does nothing: the baseline of the throughput benchmark."""
+    return n

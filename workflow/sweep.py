@@ -1,0 +1,62 @@
+"""The periodic sweep: time-driven moves, due reminders and meetings, then claim what to send.
+
+Every step is idempotent, so two beats, a missed minute or a day of downtime are all harmless:
+the next sweep does whatever is still due, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+
+from workflow import delivery, meetings, reminders
+from workflow.tick import tick
+from workflow.uow import UnitOfWork
+
+# The key of the PostgreSQL advisory lock a sweep holds for its transaction.
+SWEEP_LOCK = 0x5EC0_5EE9
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did."""
+
+    today: date
+    moved: int = 0
+    reminders: int = 0
+    meetings: int = 0
+    claimed: list[int] = field(default_factory=list)
+
+
+def sweep(
+    engine: Engine,
+    today: date,
+    *,
+    default_offsets: Sequence[int],
+    meeting_defaults: meetings.MeetingDefaults,
+    claim_limit: int = 500,
+    lease: timedelta = timedelta(minutes=5),
+    catchup_days: int = 7,
+    now: datetime | None = None,
+) -> SweepReport:
+    """Run one sweep in one transaction; return the notification ids claimed for sending."""
+    now = now or datetime.now(UTC)
+    report = SweepReport(today)
+    with UnitOfWork(engine) as uow:
+        if uow.dialect == "postgresql":
+            # One sweep at a time, as BEGIN IMMEDIATE gives on SQLite: two at once would both
+            # find this year's meeting missing and the second would fail on its unique key.
+            uow.conn.execute(select(func.pg_advisory_xact_lock(SWEEP_LOCK)))
+        report.moved = tick(uow, today, now=now).total
+        report.reminders = reminders.materialize_due(
+            uow, today, default_offsets=default_offsets, catchup_days=catchup_days, now=now
+        )
+        report.meetings = len(meetings.schedule_due(uow, today, meeting_defaults))
+        report.claimed = delivery.claim_due(
+            uow, today=today, now=now, limit=claim_limit, lease=lease
+        )
+        uow.commit()
+    return report
