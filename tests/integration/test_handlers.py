@@ -233,5 +233,5 @@ def test_seeded_history_mails_no_notice_but_the_ticks_catch_up_does(engine: Engi
     assert notes(engine, "event_notice") == []
     run_tick(UnitOfWork(engine), day)
     handle_outbox(engine, day)
-    triggers = sorted(n.payload["trigger"] for n in notes(engine, "event_notice"))
+    triggers = sorted(str(n.payload["trigger"]) for n in notes(engine, "event_notice"))
     assert triggers == ["expire", "expire", "open_renewal", "open_renewal", "open_renewal"]
