@@ -19,7 +19,7 @@ ensure_service() {  # ensure_service NAME CHECK START_COMMAND
   "$check" && return 0
   echo "==> $name is down; starting it: $start" >&2
   bash -c "$start" >&2 || true
-  if ! wait_for "$check" 30; then
+  if ! wait_for "$check" "${ACCORD_SERVICE_WAIT:-30}"; then
     echo "ERROR: $name is not running on 127.0.0.1 and could not be started." >&2
     echo "       Start it with: $start" >&2
     [ "${CI:-}" = "true" ] && echo "       (CI=true: a missing service fails the run; nothing is skipped)" >&2

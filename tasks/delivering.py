@@ -126,7 +126,9 @@ def deliver(
     today = today or now.date()
     error: DeliveryError | None = None
     with UnitOfWork(engine) as uow:
-        d = delivery.begin(uow, notification_id, today=today)
+        d = delivery.begin(
+            uow, notification_id, today=today, default_offsets=settings.reminder_offsets
+        )
         if d is None:
             uow.commit()  # may have recorded a cancellation
             return Outcome(notification_id, "skipped")

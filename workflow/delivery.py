@@ -8,6 +8,7 @@ the mail goes out and marked sent in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -44,7 +45,13 @@ def claim_due(
     return ids
 
 
-def begin(uow: UnitOfWork, notification_id: int, *, today: date) -> Delivery | None:
+def begin(
+    uow: UnitOfWork,
+    notification_id: int,
+    *,
+    today: date,
+    default_offsets: Sequence[int] | None = None,
+) -> Delivery | None:
     """Lock the row and load what the mail needs; None when it is sent, cancelled or moot."""
     query = select(N).where(N.c.id == notification_id)
     if uow.dialect == "postgresql":
@@ -52,7 +59,7 @@ def begin(uow: UnitOfWork, notification_id: int, *, today: date) -> Delivery | N
     row = uow.conn.execute(query).first()
     if row is None or row.status != "pending":
         return None
-    delivery = load_delivery(uow, row, today=today)
+    delivery = load_delivery(uow, row, today=today, default_offsets=default_offsets)
     if delivery is None:  # no longer applies (renewed, terminated, meeting changed)
         uow.conn.execute(update(N).where(N.c.id == row.id).values(status="cancelled"))
     return delivery

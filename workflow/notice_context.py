@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models.tables import Agreement, AgreementEvent, AgreementParty, Meeting, Partnership, Person
+from workflow import reminders
 from workflow.lifecycle import State
 from workflow.uow import UnitOfWork
 
@@ -140,7 +142,9 @@ def _meeting_info(m: Meeting) -> MeetingInfo:
     )
 
 
-def load_delivery(uow: UnitOfWork, row: Any, *, today: date) -> Delivery | None:
+def load_delivery(
+    uow: UnitOfWork, row: Any, *, today: date, default_offsets: Sequence[int] | None = None
+) -> Delivery | None:
     """Build the Delivery for a notification row, or None when it no longer applies."""
     base = {"notification_id": row.id, "kind": row.kind, "dedupe_key": row.dedupe_key}
     if row.kind == "renewal_reminder":
@@ -148,6 +152,10 @@ def load_delivery(uow: UnitOfWork, row: Any, *, today: date) -> Delivery | None:
         expiry = row.dedupe_key.split(":")[2]
         if a.state not in REMINDED or a.expires_on is None or a.expires_on.isoformat() != expiry:
             return None
+        if default_offsets is not None and not reminders.still_wanted(
+            uow, row.dedupe_key, default_offsets
+        ):
+            return None  # its kind's or the agreement's offsets changed since it was made
         return Delivery(
             **base,
             recipients=_agreement_recipients(uow, a),

@@ -264,6 +264,15 @@ def cancel_pending(uow: UnitOfWork, agreement_id: int, *, keep_expiry: date | No
     return int(result.rowcount or 0)
 
 
+def kind_offsets(uow: UnitOfWork, kind: str, default: Sequence[int]) -> list[int]:
+    """The offsets of one agreement kind: its policy, else the default."""
+    policies = table_of(ReminderPolicy)
+    policy = uow.conn.execute(
+        select(policies.c.offsets).where(policies.c.kind == kind)
+    ).scalar_one_or_none()
+    return normalise_offsets(policy if policy is not None else default)
+
+
 def offsets_for(uow: UnitOfWork, agreement_id: int, default: Sequence[int]) -> list[int]:
     """The offsets that apply to one agreement: its own, else its kind's policy, else default."""
     row = uow.conn.execute(
@@ -271,9 +280,56 @@ def offsets_for(uow: UnitOfWork, agreement_id: int, default: Sequence[int]) -> l
     ).one()
     if row.reminder_offsets is not None:
         return normalise_offsets(row.reminder_offsets)
-    policy = uow.conn.execute(
-        select(ReminderPolicy.__table__.c.offsets).where(
-            ReminderPolicy.__table__.c.kind == row.kind
+    return kind_offsets(uow, row.kind, default)
+
+
+def set_policy(uow: UnitOfWork, kind: str, offsets: Sequence[int] | None) -> list[int] | None:
+    """Set (or with None, remove) the reminder offsets of one agreement kind."""
+    policies = table_of(ReminderPolicy)
+    uow.conn.execute(policies.delete().where(policies.c.kind == kind))
+    if offsets is None:
+        return None
+    clean = normalise_offsets(offsets)
+    uow.conn.execute(policies.insert().values(kind=kind, offsets=clean))
+    return clean
+
+
+def set_agreement_offsets(
+    uow: UnitOfWork,
+    agreement_id: int,
+    offsets: Sequence[int] | None,
+    *,
+    today: date,
+    default: Sequence[int],
+    now: datetime | None = None,
+) -> list[int]:
+    """Override (or with None, stop overriding) one agreement's offsets; reschedule its term.
+
+    Returns the offsets that now apply. Pending reminders of offsets no longer wanted are
+    cancelled; those of new offsets are created (the sweep would also find them when due).
+    """
+    clean = normalise_offsets(offsets) if offsets is not None else None
+    uow.conn.execute(update(A).where(A.c.id == agreement_id).values(reminder_offsets=clean))
+    applied = offsets_for(uow, agreement_id, default)
+    row = uow.conn.execute(select(A.c.state, A.c.expires_on).where(A.c.id == agreement_id)).one()
+    if row.expires_on is None or row.state not in REMINDED:
+        return applied
+    wanted = {reminder_key(agreement_id, row.expires_on, d) for d in applied}
+    uow.conn.execute(
+        update(N)
+        .where(
+            N.c.agreement_id == agreement_id,
+            N.c.kind == KIND,
+            N.c.status == "pending",
+            N.c.dedupe_key.not_in(wanted),
         )
-    ).scalar_one_or_none()
-    return normalise_offsets(policy if policy is not None else default)
+        .values(status="cancelled")
+    )
+    schedule_term(uow, agreement_id, row.expires_on, applied, today=today, now=now)
+    return applied
+
+
+def still_wanted(uow: UnitOfWork, dedupe_key: str, default: Sequence[int]) -> bool:
+    """Whether a reminder's offset is still among the agreement's offsets (policies change)."""
+    _, agreement_id, _, days = dedupe_key.split(":")
+    return int(days) in offsets_for(uow, int(agreement_id), default)
