@@ -439,3 +439,9 @@ def clone_agreement_rows(
             "(SELECT max(id) FROM agreements))"
         )
     return ids
+
+
+def column(url: str, sql: str) -> list[Any]:
+    """The first column of every row of one query."""
+    with psycopg.connect(libpq_dsn(url)) as conn:
+        return [row[0] for row in conn.execute(sql)]

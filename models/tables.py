@@ -239,6 +239,13 @@ class Agreement(Base):
             postgresql_where=text("state IN ('active', 'renewed')"),
             sqlite_where=text("state IN ('active', 'renewed')"),
         ),
+        # The sweep's per-agreement overrides are few: find them without scanning every row.
+        Index(
+            "ix_agreements_reminder_offsets_set",
+            "id",
+            postgresql_where=text("reminder_offsets IS NOT NULL"),
+            sqlite_where=text("reminder_offsets IS NOT NULL"),
+        ),
         Index(
             "ix_agreements_expires_in_force",
             "expires_on",

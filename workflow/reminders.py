@@ -104,10 +104,15 @@ def _group_selects(offsets: Sequence[int], scope: ColumnElement[bool], dialect: 
                     bindparam(f"from_{days}", type_=Date), bindparam(f"to_{days}", type_=Date)
                 ),
                 scope,
-                # Bounded anti-join: the (kind, due_on) index answers it without a scan. It
-                # matches the key too: another term's reminder may fall on the same day.
+                # Bounded anti-join: the (kind, due_on) index answers it without a scan. The
+                # window is spelled out (the due day implies it) so the planner reads only that
+                # range, never every reminder ever made; the key is matched too: another term's
+                # reminder may fall on the same day.
                 ~exists().where(
                     N.c.kind == KIND,
+                    N.c.due_on.between(
+                        bindparam("due_from", type_=Date), bindparam("due_to", type_=Date)
+                    ),
                     N.c.due_on == due_on,
                     N.c.agreement_id == A.c.id,
                     N.c.dedupe_key == _key_sql(days, dialect),
@@ -163,8 +168,8 @@ def _due_statement(
 
 
 def _bounds(offsets: Iterable[int], today: date, catchup_days: int) -> dict[str, date]:
-    """Per offset, the expiry days whose reminder fell due within the catch-up window."""
-    bounds = {}
+    """The catch-up window's days, and per offset the expiry days whose reminder fell due in it."""
+    bounds = {"due_from": today - timedelta(days=catchup_days), "due_to": today}
     for days in offsets:
         bounds[f"from_{days}"] = today + timedelta(days=days - catchup_days)
         bounds[f"to_{days}"] = today + timedelta(days=days)
