@@ -370,6 +370,8 @@ class OutboxMessage(Base):
     available_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     dispatched_at: Mapped[datetime | None]
+    # Set by the handler: a row dispatched long ago but never handled is published again.
+    handled_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 
 

@@ -97,7 +97,8 @@ def relay_task() -> dict[str, int]:
     def publish(row: outbox.OutboxRow) -> None:
         handle_outbox.apply_async(args=[row.id], retry=False)
 
-    report = outbox.relay_once(engine(), publish, backoff_base=2.0)
+    redeliver = timedelta(seconds=settings().relay_redeliver_seconds)
+    report = outbox.relay_once(engine(), publish, backoff_base=2.0, redeliver_after=redeliver)
     return {"published": len(report.published), "failed": len(report.failed)}
 
 
@@ -108,11 +109,14 @@ def handle_outbox(outbox_id: int) -> dict[str, Any]:
     now = datetime.now(UTC)
     with UnitOfWork(engine()) as uow:
         event_id = handlers.event_of_outbox(uow, outbox_id)
-        if event_id is None:
+        if event_id is None:  # nothing to do, but done: never publish it again
+            outbox.mark_handled(uow, outbox_id, now)
+            uow.commit()
             return {"outbox_id": outbox_id, "handled": False}
         done = handlers.handle_event(
             uow, event_id, today=now.date(), default_offsets=s.reminder_offsets, now=now
         )
+        outbox.mark_handled(uow, outbox_id, now)
         uow.commit()
     return {"outbox_id": outbox_id, "scheduled": done.scheduled, "cancelled": done.cancelled}
 

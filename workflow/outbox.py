@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, and_, func, or_, select, update
 
 from models.tables import OutboxMessage, table_of
 from workflow.uow import UnitOfWork
@@ -46,11 +46,21 @@ def backoff(attempts: int, *, base: float = 2.0, cap: float = 300.0) -> timedelt
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
-def claim(uow: UnitOfWork, now: datetime, limit: int) -> list[OutboxRow]:
-    """Lock up to `limit` rows that are due; other relays skip them instead of waiting."""
+def claim(
+    uow: UnitOfWork, now: datetime, limit: int, redeliver_after: timedelta | None = None
+) -> list[OutboxRow]:
+    """Lock up to `limit` rows that are due; other relays skip them instead of waiting.
+
+    With `redeliver_after`, rows dispatched that long ago and still not handled are due again:
+    a message lost with the broker, or held unacknowledged, must not wait for ever.
+    """
+    due = and_(O.c.dispatched_at.is_(None), O.c.available_at <= now)
+    if redeliver_after is not None:
+        lost = and_(O.c.handled_at.is_(None), O.c.dispatched_at < now - redeliver_after)
+        due = or_(due, lost)
     query = (
         select(O.c.id, O.c.topic, O.c.agreement_id, O.c.event_id, O.c.payload, O.c.attempts)
-        .where(O.c.dispatched_at.is_(None), O.c.available_at <= now)
+        .where(due)
         .order_by(O.c.id)
         .limit(limit)
     )
@@ -65,13 +75,14 @@ def relay_once(
     *,
     limit: int = 100,
     backoff_base: float = 2.0,
+    redeliver_after: timedelta | None = None,
     now: datetime | None = None,
 ) -> RelayReport:
     """Publish one batch in one transaction: dispatched rows are marked, failed ones back off."""
     report = RelayReport()
     with UnitOfWork(engine) as uow:
         now = now or datetime.now(UTC)
-        for row in claim(uow, now, limit):
+        for row in claim(uow, now, limit, redeliver_after):
             try:
                 publish(row)
             except Exception as exc:  # any broker failure: the row waits and is retried
@@ -128,3 +139,8 @@ def status(uow: UnitOfWork) -> OutboxStatus:
     if isinstance(oldest, str):  # SQLite hands back aggregate timestamps untyped
         oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
     return OutboxStatus(int(row[0]), oldest, int(row[2]), int(row[3]), last_error)
+
+
+def mark_handled(uow: UnitOfWork, outbox_id: int, now: datetime) -> None:
+    """Record that the row's handler ran (in the handler's own transaction)."""
+    uow.conn.execute(update(O).where(O.c.id == outbox_id).values(handled_at=now))

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     task_time_limit: int = Field(default=300, ge=10)
     sweep_interval: float = Field(default=60.0, gt=0)
     relay_interval: float = Field(default=5.0, gt=0)
+    # A dispatched outbox row not handled within this time is published again (handlers are
+    # idempotent): a message lost with the broker, or stuck unacknowledged, is not left behind.
+    relay_redeliver_seconds: float = Field(default=900.0, ge=10)
     send_lease_seconds: float = Field(default=300.0, gt=0)
     max_send_attempts: int = Field(default=5, ge=1, le=50)
     retry_backoff_seconds: float = Field(default=30.0, gt=0)

@@ -187,3 +187,32 @@ def test_with_the_broker_gone_rows_wait_back_off_and_go_out_when_it_returns(
 def test_backoff_doubles_up_to_its_cap() -> None:
     assert [outbox.backoff(n).total_seconds() for n in (0, 1, 2, 3)] == [2, 2, 4, 8]
     assert outbox.backoff(30, base=2, cap=300) == timedelta(seconds=300)
+
+
+def test_a_row_dispatched_but_never_handled_is_published_again(
+    engine: Engine, queue: tuple[redis.Redis, str]
+) -> None:
+    """A message lost with the broker (or stuck unacknowledged) does not strand its event."""
+    client, key = queue
+    factories.institutions(engine)
+    factories.active(engine)  # five outbox rows
+    t0 = datetime.now(UTC) + timedelta(seconds=1)
+    later = timedelta(minutes=15)
+    first = outbox.relay_once(engine, publisher(client, key), now=t0, redeliver_after=later)
+    assert len(first.published) == 5
+    handled, lost = first.published[:3], first.published[3:]
+    with UnitOfWork(engine) as uow:
+        for outbox_id in handled:
+            outbox.mark_handled(uow, outbox_id, t0)
+        uow.commit()
+    # Before the redelivery time nothing is due; after it, only the unhandled rows go again.
+    early = outbox.relay_once(engine, publisher(client, key), now=t0 + later / 2,
+                              redeliver_after=later)  # fmt: skip
+    assert early.published == []
+    again = outbox.relay_once(engine, publisher(client, key), now=t0 + later * 2,
+                              redeliver_after=later)  # fmt: skip
+    assert again.published == lost
+    assert pushed(client, key) == [*first.published, *lost]
+    # Without redelivery (the default) a dispatched row is never published twice.
+    none = outbox.relay_once(engine, publisher(client, key), now=t0 + later * 9)
+    assert none.published == []
