@@ -8,11 +8,15 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, *, sqlite_foreign_keys: bool = True, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, sqlite_foreign_keys: bool = True, pre_ping: bool = True, **kwargs: Any
+) -> Engine:
     """An engine for `url`; SQLite connections enforce foreign keys and wait on locks.
 
     Migrations pass `sqlite_foreign_keys=False`: Alembic's batch mode rebuilds a SQLite table by
     copy-and-rename, which enforced foreign keys would refuse on a table that has rows.
+    `pre_ping` tests a pooled server connection before each use (one round trip); the worker
+    turns it off and retries a task whose connection turned out dead instead (tasks/jobs.py).
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -32,7 +36,7 @@ def make_engine(url: str, *, sqlite_foreign_keys: bool = True, **kwargs: Any) ->
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=pre_ping, **kwargs)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

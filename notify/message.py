@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email import policy
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, getaddresses, parseaddr
+from typing import Any
 
 from icalendar import Calendar
 
@@ -23,8 +26,54 @@ from workflow.validation import email_address, header_safe
 # A domain-ish right-hand side: letters, digits, dots, hyphens (what a Message-ID may carry).
 _DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 _MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The standard header registry, making each header class once and parsing a recurring
+    header value once.
+
+    `HeaderRegistry.__getitem__` builds a new class with `type()` for every header set or read,
+    and most of a mail's headers recur from mail to mail: the sender, an agreement's recipients,
+    and the parts' Content-Type, Content-Transfer-Encoding and MIME-Version. Header objects are
+    immutable strings, so one parsed value serves every message. Together this takes about half
+    off building a reminder.
+    """
+
+    KEEP = 1024  # recent (name, value) pairs; the unique ones (Subject, Date) just pass through
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type[BaseHeader]] = {}
+        self._parsed: OrderedDict[tuple[str, str], BaseHeader] = OrderedDict()
+
+    def map_to_type(self, name: str, cls: type[BaseHeader]) -> None:
+        super().map_to_type(name, cls)
+        self._made.clear()
+        self._parsed.clear()
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(name)
+        return made
+
+    def __call__(self, name: str, value: Any) -> BaseHeader:
+        if not isinstance(value, str):
+            return super().__call__(name, value)
+        key = (name, value)
+        header = self._parsed.get(key)
+        if header is None:
+            header = self._parsed[key] = super().__call__(name, value)
+            if len(self._parsed) > self.KEEP:
+                self._parsed.popitem(last=False)
+        else:
+            self._parsed.move_to_end(key)
+        return header
+
+
 # SMTP with 7-bit bodies (quoted-printable/base64): any relay accepts them, 8BITMIME or not.
-POLICY = policy.SMTP.clone(cte_type="7bit")
+POLICY = policy.SMTP.clone(cte_type="7bit", header_factory=_HeaderClasses())
 
 
 def message_id_for(key: str, domain: str) -> str:
@@ -90,3 +139,28 @@ def build_message(
             text, subtype="calendar", filename="invite.ics", params={"method": method}
         )
     return msg
+
+
+def envelope(msg: EmailMessage) -> tuple[str, list[str]]:
+    """The SMTP envelope of a built message: the From address and every To, Cc and Bcc address.
+
+    Read from the header objects the message already holds (parsed once, when it was built),
+    so the send does not parse its own headers again as `send_message` would.
+    """
+    senders = _addresses(msg, "From")
+    if len(senders) != 1:
+        raise InvalidInput(f"a message needs exactly one From address, not {len(senders)}")
+    recipients = [a for name in ("To", "Cc", "Bcc") for a in _addresses(msg, name)]
+    if not recipients:
+        raise InvalidInput("a message needs at least one recipient")
+    return senders[0], recipients
+
+
+def _addresses(msg: EmailMessage, name: str) -> list[str]:
+    header = msg[name]
+    if header is None:
+        return []
+    addresses = getattr(header, "addresses", None)
+    if addresses is None:  # a message built under a policy that keeps headers as plain text
+        return [addr for _, addr in getaddresses([str(header)])]
+    return [a.addr_spec for a in addresses]

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 from notify.errors import DeliveryError
+from notify.message import envelope
 from workflow.errors import InvalidInput
 from workflow.settings import Settings
 
@@ -138,10 +139,11 @@ class SmtpMailer:
             self._conn = None
 
     def _transact(self, msg: EmailMessage) -> None:
+        sender, recipients = envelope(msg)
         conn, reused = self._connection()
         conn.data_started = False
         try:
-            refused = conn.send_message(msg)
+            refused = conn.send_message(msg, sender, recipients)
         except (smtplib.SMTPException, OSError) as exc:
             if not (reused and _closed_before_data(exc, conn)):
                 raise
@@ -149,7 +151,7 @@ class SmtpMailer:
             self._discard()
             conn, _ = self._connection()
             conn.data_started = False
-            refused = conn.send_message(msg)
+            refused = conn.send_message(msg, sender, recipients)
         if refused:
             # Some recipients took it: raising would make a retry send it to them again.
             log.warning("%s refused %s for %s", self._where, refused, msg["Message-ID"])

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from models.tables import DeadLetter, Notification, table_of
-from workflow.notice_context import Delivery, load_delivery
+from workflow.notice_context import Delivery, fetch, load_delivery
 from workflow.outbox import backoff
 from workflow.uow import UnitOfWork
 
@@ -53,24 +53,33 @@ def begin(
     default_offsets: Sequence[int] | None = None,
 ) -> Delivery | None:
     """Lock the row and load what the mail needs; None when it is sent, cancelled or moot."""
-    query = select(N).where(N.c.id == notification_id)
-    if uow.dialect == "postgresql":
-        query = query.with_for_update()
-    row = uow.conn.execute(query).first()
-    if row is None or row.status != "pending":
+    rows = fetch(uow, notification_id, lock=uow.dialect == "postgresql")
+    if not rows or rows[0].status != "pending":
         return None
-    delivery = load_delivery(uow, row, today=today, default_offsets=default_offsets)
+    delivery = load_delivery(uow, rows, today=today, default_offsets=default_offsets)
     if delivery is None:  # no longer applies (renewed, terminated, meeting changed)
-        uow.conn.execute(update(N).where(N.c.id == row.id).values(status="cancelled"))
+        uow.conn.execute(update(N).where(N.c.id == notification_id).values(status="cancelled"))
     return delivery
+
+
+# Built once: every mail sent runs it, and constructing the statement cost as much as running it.
+_MARK_SENT = (
+    update(N)
+    .where(N.c.id == bindparam("notification_id"))
+    .values(
+        status="sent",
+        sent_at=bindparam("sent_at"),
+        message_id=bindparam("message_id"),
+        last_error=None,
+    )
+)
 
 
 def mark_sent(uow: UnitOfWork, notification_id: int, message_id: str, now: datetime) -> None:
     """Record the delivery; later copies of the task find the row sent and do nothing."""
     uow.conn.execute(
-        update(N)
-        .where(N.c.id == notification_id)
-        .values(status="sent", sent_at=now, message_id=message_id, last_error=None)
+        _MARK_SENT,
+        {"notification_id": notification_id, "sent_at": now, "message_id": message_id},
     )
 
 

@@ -278,6 +278,16 @@ def kind_offsets(uow: UnitOfWork, kind: str, default: Sequence[int]) -> list[int
     return normalise_offsets(policy if policy is not None else default)
 
 
+def applicable_offsets(
+    own: Sequence[int] | None, kind_policy: Sequence[int] | None, default: Sequence[int]
+) -> list[int]:
+    """The offsets that apply: the agreement's own, else its kind's policy, else the default."""
+    for offsets in (own, kind_policy):
+        if offsets is not None:
+            return normalise_offsets(offsets)
+    return normalise_offsets(default)
+
+
 def offsets_for(uow: UnitOfWork, agreement_id: int, default: Sequence[int]) -> list[int]:
     """The offsets that apply to one agreement: its own, else its kind's policy, else default."""
     row = uow.conn.execute(
@@ -332,9 +342,3 @@ def set_agreement_offsets(
     )
     schedule_term(uow, agreement_id, row.expires_on, applied, today=today, now=now)
     return applied
-
-
-def still_wanted(uow: UnitOfWork, dedupe_key: str, default: Sequence[int]) -> bool:
-    """Whether a reminder's offset is still among the agreement's offsets (policies change)."""
-    _, agreement_id, _, days = dedupe_key.split(":")
-    return int(days) in offsets_for(uow, int(agreement_id), default)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, date, datetime
 from email import policy
+from email.headerregistry import AddressHeader, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
+from typing import cast
 
 import pytest
 from icalendar import Calendar
 
 from notify.contexts import MeetingContext, Party, ReminderContext
 from notify.ics import Method, invitation
-from notify.message import build_message, message_id_for, sender_domain
+from notify.message import POLICY, build_message, envelope, message_id_for, sender_domain
 from notify.render import Rendered, render_meeting_invitation, render_reminder
 from workflow.errors import InvalidInput
 
@@ -182,3 +185,69 @@ def test_no_recipient_and_a_malformed_message_id_are_refused() -> None:
         build_message(reminder_mail(), sender=SENDER, to=[], message_id="<a@b.example>")
     with pytest.raises(InvalidInput, match="must look like <id@domain>"):
         build_message(reminder_mail(), sender=SENDER, to=TO, message_id="a@b.example")
+
+
+def test_the_envelope_is_read_from_the_built_headers() -> None:
+    msg = build_message(reminder_mail(), sender=SENDER, to=TO, message_id="<a@b.example>")
+    assert envelope(msg) == (
+        "accord@uni-heidelberg.de",
+        ["ann@uni-heidelberg.de", "lan@hust.edu.vn"],
+    )
+    msg["Cc"] = "Cy <cy@hust.edu.vn>"
+    msg["Bcc"] = "audit@uni-heidelberg.de"
+    assert envelope(msg)[1][2:] == ["cy@hust.edu.vn", "audit@uni-heidelberg.de"]
+    # A message kept as plain text (the compat32 policy) is parsed for its addresses instead.
+    plain = EmailMessage(policy=policy.compat32)
+    plain["From"], plain["To"] = SENDER, ", ".join(TO)
+    assert envelope(plain) == envelope(build_message(
+        reminder_mail(), sender=SENDER, to=TO, message_id="<a@b.example>"
+    ))  # fmt: skip
+    del plain["To"]
+    with pytest.raises(InvalidInput, match="at least one recipient"):
+        envelope(plain)
+    del plain["From"]
+    with pytest.raises(InvalidInput, match="exactly one From"):
+        envelope(plain)
+
+
+def test_header_classes_and_recurring_values_are_made_once() -> None:
+    factory = copy.deepcopy(POLICY.header_factory)  # the shared policy's registry is untouched
+    assert isinstance(factory, HeaderRegistry)
+    assert factory["Subject"] is factory["subject"]  # the class: made once, reused
+    assert factory["To"] is not factory["Subject"]
+    to = factory("To", ", ".join(TO))
+    assert factory("To", ", ".join(TO)) is to  # a recurring value: parsed once
+    assert [a.addr_spec for a in cast(AddressHeader, to).addresses] == [
+        "ann@uni-heidelberg.de",
+        "lan@hust.edu.vn",
+    ]
+    assert factory("to", ", ".join(TO)).name == "to"  # the name is kept as given
+    oldest = factory("Subject", "s0")
+    assert factory("Subject", "s0") is oldest
+    for n in range(1, type(factory).KEEP + 1):  # type: ignore[attr-defined]
+        factory("Subject", f"s{n}")
+    assert factory("Subject", "s0") is not oldest  # bounded: the oldest value went first
+    assert factory("Subject", f"s{n}") is factory("Subject", f"s{n}")
+    # Two messages built alike share header objects and still serialise to the same bytes.
+    first, second = (
+        build_message(reminder_mail(), sender=SENDER, to=TO, message_id="<a@b.example>", date=SENT)
+        for _ in range(2)
+    )
+    assert first["To"] is second["To"]
+    one, two = first.as_bytes(), second.as_bytes()  # the MIME boundaries are random
+    b1, b2 = (str(m.get_boundary()).encode() for m in (first, second))
+    assert one.replace(b1, b2) == two
+
+
+def test_a_new_header_mapping_takes_effect_at_once() -> None:
+    class Shouting(UnstructuredHeader):
+        @classmethod
+        def parse(cls, value: str, kwds: dict[str, object]) -> None:
+            super().parse(value.upper(), kwds)
+
+    factory = copy.deepcopy(POLICY.header_factory)
+    assert isinstance(factory, HeaderRegistry)
+    assert factory("Subject", "hello") == "hello"
+    factory.map_to_type("subject", cast(type[BaseHeader], Shouting))  # a mixin, as registered
+    assert factory("Subject", "hello") == "HELLO"
+    assert POLICY.header_factory("Subject", "hello") == "hello"
