@@ -6,6 +6,7 @@ checks here are defence in depth, so a value that slipped past fails the build, 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from collections import OrderedDict
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
+from email.policy import Policy
 from email.utils import format_datetime, getaddresses, parseaddr
 from typing import Any
 
@@ -26,6 +28,20 @@ from workflow.validation import email_address, header_safe
 # A domain-ish right-hand side: letters, digits, dots, hyphens (what a Message-ID may carry).
 _DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 _MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
+
+
+class _FoldedOnce:
+    """Mixed into every header class: a header object remembers how it folded under the last
+    policy it was written with. Folding re-walks the parse tree each time, and a reused header
+    (see _HeaderClasses) is written into many messages under the same policy."""
+
+    def fold(self, *, policy: Policy) -> str:
+        memo: tuple[Policy, str] | None = self.__dict__.get("_folded")
+        if memo is not None and memo[0] is policy:
+            return memo[1]
+        folded: str = super().fold(policy=policy)  # type: ignore[misc]
+        self.__dict__["_folded"] = (policy, folded)
+        return folded
 
 
 class _HeaderClasses(HeaderRegistry):
@@ -55,7 +71,9 @@ class _HeaderClasses(HeaderRegistry):
         key = name.lower()
         made = self._made.get(key)
         if made is None:
-            made = self._made[key] = super().__getitem__(name)
+            cls = self.registry.get(key, self.default_class)
+            made = type("_" + cls.__name__, (_FoldedOnce, cls, self.base_class), {})
+            self._made[key] = made
         return made
 
     def __call__(self, name: str, value: Any) -> BaseHeader:
@@ -102,6 +120,18 @@ def _calendar_method(ics: bytes) -> str:
     return method
 
 
+def _boundary(message_id: str, bodies: Sequence[str]) -> str:
+    """The MIME boundary: drawn from the Message-ID, so a resend is laid out the same, and checked
+    against the bodies with a plain search (the email package would otherwise draw a random one
+    at every send and compile a regular expression to check it)."""
+    digest = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:24]
+    boundary, n = f"=_accord_{digest}", 0
+    while any(f"--{boundary}" in body for body in bodies):
+        n += 1
+        boundary = f"=_accord_{digest}.{n}"
+    return boundary
+
+
 def build_message(
     rendered: Rendered,
     *,
@@ -128,6 +158,10 @@ def build_message(
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: vacation responders stay quiet
     msg.set_content(rendered.text)
+    msg.make_alternative()
+    bodies = (rendered.text, rendered.html, ics.decode("utf-8") if ics is not None else "")
+    boundary = _boundary(message_id, bodies)
+    msg.replace_header("Content-Type", f'multipart/alternative; boundary="{boundary}"')
     msg.add_alternative(rendered.html, subtype="html")
     if ics is not None:
         method = _calendar_method(ics)
@@ -164,3 +198,15 @@ def _addresses(msg: EmailMessage, name: str) -> list[str]:
     if addresses is None:  # a message built under a policy that keeps headers as plain text
         return [addr for _, addr in getaddresses([str(header)])]
     return [a.addr_spec for a in addresses]
+
+
+def wire_bytes(msg: EmailMessage) -> bytes:
+    """The message as it goes over SMTP: CRLF line ends, without Bcc (which `send_message` would
+    strip too). Flattened under the message's own policy when that already ends lines in CRLF,
+    as POLICY does, so the header objects' remembered folding applies."""
+    if "Bcc" in msg or "Resent-Bcc" in msg:
+        msg = copy.copy(msg)
+        del msg["Bcc"]
+        del msg["Resent-Bcc"]
+    wire = msg.policy if msg.policy.linesep == "\r\n" else msg.policy.clone(linesep="\r\n")
+    return msg.as_bytes(policy=wire)

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 from notify.errors import DeliveryError
-from notify.message import envelope
+from notify.message import envelope, wire_bytes
 from workflow.errors import InvalidInput
 from workflow.settings import Settings
 
@@ -140,10 +140,11 @@ class SmtpMailer:
 
     def _transact(self, msg: EmailMessage) -> None:
         sender, recipients = envelope(msg)
+        data = wire_bytes(msg)
         conn, reused = self._connection()
         conn.data_started = False
         try:
-            refused = conn.send_message(msg, sender, recipients)
+            refused = conn.sendmail(sender, recipients, data)
         except (smtplib.SMTPException, OSError) as exc:
             if not (reused and _closed_before_data(exc, conn)):
                 raise
@@ -151,7 +152,7 @@ class SmtpMailer:
             self._discard()
             conn, _ = self._connection()
             conn.data_started = False
-            refused = conn.send_message(msg, sender, recipients)
+            refused = conn.sendmail(sender, recipients, data)
         if refused:
             # Some recipients took it: raising would make a retry send it to them again.
             log.warning("%s refused %s for %s", self._where, refused, msg["Message-ID"])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import io
 from datetime import UTC, date, datetime
 from email import policy
+from email.generator import BytesGenerator
 from email.headerregistry import AddressHeader, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -16,7 +18,14 @@ from icalendar import Calendar
 
 from notify.contexts import MeetingContext, Party, ReminderContext
 from notify.ics import Method, invitation
-from notify.message import POLICY, build_message, envelope, message_id_for, sender_domain
+from notify.message import (
+    POLICY,
+    build_message,
+    envelope,
+    message_id_for,
+    sender_domain,
+    wire_bytes,
+)
 from notify.render import Rendered, render_meeting_invitation, render_reminder
 from workflow.errors import InvalidInput
 
@@ -251,3 +260,50 @@ def test_a_new_header_mapping_takes_effect_at_once() -> None:
     factory.map_to_type("subject", cast(type[BaseHeader], Shouting))  # a mixin, as registered
     assert factory("Subject", "hello") == "HELLO"
     assert POLICY.header_factory("Subject", "hello") == "hello"
+
+
+def test_a_reused_header_folds_afresh_under_another_policy() -> None:
+    subject = POLICY.header_factory("Subject", "Renewal reminder: " + "a long title " * 8)
+    once = subject.fold(policy=POLICY)
+    assert subject.fold(policy=POLICY) is once  # remembered for the policy it was written with
+    narrow = POLICY.clone(max_line_length=40)
+    folded = subject.fold(policy=narrow)
+    assert folded != once
+    assert all(len(line) <= 40 for line in folded.split("\r\n"))
+    assert subject.fold(policy=POLICY) == once
+
+
+def test_the_wire_bytes_are_what_send_message_would_send() -> None:
+    msg = build_message(reminder_mail(), sender=SENDER, to=TO, message_id="<a@b.example>")
+    msg["Bcc"] = "audit@uni-heidelberg.de"
+    msg.set_boundary("fixed-boundary")  # else each flattening of a copy draws its own
+    stripped = copy.copy(msg)
+    del stripped["Bcc"]
+    buffer = io.BytesIO()
+    BytesGenerator(buffer).flatten(stripped, linesep="\r\n")  # as smtplib.send_message does
+    wire = wire_bytes(msg)
+    assert wire == buffer.getvalue()
+    assert b"Bcc" not in wire
+    assert b"\n" not in wire.replace(b"\r\n", b"")
+    assert msg["Bcc"] == "audit@uni-heidelberg.de"  # the message itself keeps it
+
+
+def test_the_boundary_follows_the_message_id_and_never_occurs_in_a_body() -> None:
+    first, again = (
+        build_message(reminder_mail(), sender=SENDER, to=TO, message_id="<a@b.example>")
+        for _ in range(2)
+    )
+    boundary = first.get_boundary()
+    assert boundary is not None
+    assert boundary == again.get_boundary()  # a resend is laid out the same
+    other = build_message(reminder_mail(), sender=SENDER, to=TO, message_id="<c@b.example>")
+    assert other.get_boundary() != boundary
+    # A body that happens to hold the boundary line gets another boundary, and parses whole.
+    tricky = Rendered("Subject", f"text\n--{boundary}\nmore", "<p>html</p>")
+    msg = build_message(tricky, sender=SENDER, to=TO, message_id="<a@b.example>")
+    assert msg.get_boundary() not in (None, boundary)
+    text, html = (reparse(msg).get_body(preferencelist=(kind,)) for kind in ("plain", "html"))
+    assert text is not None
+    assert html is not None
+    assert f"--{boundary}" in text.get_content()
+    assert html.get_content().strip() == "<p>html</p>"
