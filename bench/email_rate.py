@@ -1,11 +1,12 @@
 """Renewal reminder e-mails per second through a real Celery worker, against a no-op task.
 
-    .venv/bin/python -m bench.email_rate [--tasks 1500] [--rounds 3] [--target 0.5]
+    .venv/bin/python -m bench.email_rate [--tasks 1500] [--rounds 5] [--concurrency 2]
 
 Starts, privately: a redis-server on a free port (the broker; tests/e2e/services.py), an aiosmtpd
 server on loopback, a scratch PostgreSQL database, and one `celery worker --pool prefork
---concurrency 2 -Q accord -l INFO` configured through ACCORD_* variables as in production (the
-app's own settings: acks late, prefetch 1, task events). Then, alternately, --rounds times each:
+--concurrency 2 -Q accord -l INFO` (2: as docker-compose.yml runs it) configured through ACCORD_*
+variables as in production (the app's own settings: acks late, prefetch 1, task events). Then,
+in turn, --rounds times each:
 
   no-op  --tasks × `accord.noop`: the worker's task machinery alone (broker, prefork pool,
          acks, events), no database, no mail;
@@ -13,16 +14,19 @@ app's own settings: acks late, prefetch 1, task events). Then, alternately, --ro
          workflow.reminders.materialize_due): per task the worker locks the row, re-reads the
          agreement and its people, renders both parts, sends over SMTP on the connection its
          process keeps, and marks the row sent (tasks/delivering.py).
+  send-only  --tasks × `accord.bench.send_only` (bench/email_tasks.py, loaded by this worker
+         only): the same reminder rendered and sent on the same kept connection, without the
+         database. Not a target: it splits an e-mail's cost into the mail and the bookkeeping.
 
 Each round: the worker stops consuming (control `cancel_consumer`) and finishes what it holds,
 the tasks are published, the clock starts, the worker consumes again (`add_consumer`). A no-op
 round ends when the queue and kombu's `unacked` hash are both empty (tasks are acknowledged once
 run: nothing waits, nothing runs), polled every 2 ms; an e-mail round when the last message has
-arrived at the SMTP server. Publishing is not timed. Prints both rates (median of the rounds),
-their ratio (target ≥ --target), CPU per task of each process involved, the number of SMTP
-connections the worker opened (one kept per pool process: 2), and checks that every row ended
-`sent` and each message arrived once and complete. Exits 1 when the ratio is missed or a check
-fails.
+arrived at the SMTP server. Publishing is not timed. Prints the rates (median of the rounds),
+the ratio e-mail / no-op (target ≥ --target), CPU per task of each process involved, the number
+of SMTP connections the worker opened (one kept per pool process), and checks that every row
+ended `sent` and each message arrived once and complete. Exits 1 when the ratio is missed or a
+check fails.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy
@@ -49,12 +53,13 @@ from redis import Redis
 from sqlalchemy import text
 
 from bench import common
+from bench.email_tasks import SEND_ONLY, facts_of
 from models import make_engine
 from tasks.app import make_app
 from tests.e2e.services import CELERY, ROOT, CeleryProcess, RedisServer
 from tests.e2e.world import people, signed, today
 from tests.smtp_server import free_port
-from workflow import reminders
+from workflow import delivery, reminders
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 
@@ -135,7 +140,7 @@ def control(stack: Stack, command: str) -> None:
         raise SystemExit(f"the worker did not answer {command}")
 
 
-def publish(stack: Stack, name: str, args: list[list[int]]) -> float:
+def publish(stack: Stack, name: str, args: Sequence[Sequence[object]]) -> float:
     """Publish one task per args while the worker does not consume, then let it consume; the
     clock when it was told to (the start of the drain)."""
     control(stack, "cancel_consumer")
@@ -163,6 +168,25 @@ def email_round(stack: Stack, notification_ids: list[int]) -> float:
     return arrived
 
 
+def send_only_round(stack: Stack, first: int, n: int, facts: dict[str, Any]) -> float:
+    """Seconds until `n` send-only mails (numbered from `first`) arrived."""
+    before = len(stack.sink.raw)
+    started = publish(stack, SEND_ONLY, [[first + i, facts] for i in range(n)])
+    arrived = stack.sink.wait(before + n, 60 + n / 5) - started
+    stack.wait_idle(60)
+    return arrived
+
+
+def reminder_facts(url: str, notification_id: int) -> dict[str, Any]:
+    """One reminder's facts as the real loader reads them (in a transaction rolled back)."""
+    engine = make_engine(url)
+    with UnitOfWork(engine) as uow:
+        loaded = delivery.begin(uow, notification_id, today=today(), default_offsets=[EXPIRES_IN])
+    engine.dispose()
+    assert loaded is not None, f"notification {notification_id} did not load"
+    return facts_of(loaded)
+
+
 def world(url: str, count: int) -> list[int]:
     """`count` agreements in force (one through the service, the rest cloned) with a
     coordinator, a unit mailbox and a partner contact, each with its 30-day renewal reminder
@@ -184,7 +208,7 @@ def world(url: str, count: int) -> list[int]:
 
 
 @contextmanager
-def running(url: str, folder: Path) -> Iterator[Stack]:
+def running(url: str, folder: Path, concurrency: int) -> Iterator[Stack]:
     """Redis, the SMTP server and the worker, as the end-to-end tests start them."""
     assert CELERY.exists(), "no celery in the venv: uv sync"
     redis = RedisServer(folder / "redis")
@@ -201,8 +225,9 @@ def running(url: str, folder: Path) -> Iterator[Stack]:
     )  # fmt: skip
     ours = {k.removeprefix("ACCORD_").lower(): v for k, v in env.items() if k.startswith("ACCORD_")}
     app = make_app(Settings.model_validate(ours))
-    args = ["worker", "--pool", "prefork", "--concurrency", "2", "--loglevel", "INFO"]
+    args = ["worker", "--pool", "prefork", "--concurrency", str(concurrency), "--loglevel", "INFO"]
     args += ["-Q", QUEUE, "-n", f"{NODE}@%h", "--without-mingle", "--without-gossip"]
+    args += ["--include", "bench.email_tasks"]
     ready = f"{NODE}@{socket.gethostname()} ready."
     worker = CeleryProcess(args, env, folder / "worker.log", ready)
     broker = Redis.from_url(redis.url)
@@ -257,47 +282,58 @@ def _parent(stat: Path) -> int:
         return -1
 
 
+KINDS = ("noop", "email", "send-only")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.email_rate", description=__doc__.split("\n")[0]
     )
     common.admin_url_arg(parser)
     parser.add_argument("--tasks", type=int, default=1_500, help="tasks per round and kind")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per kind, alternating")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per kind, in turn")
     parser.add_argument("--warmup", type=int, default=100, help="tasks per kind before timing")
     parser.add_argument("--target", type=float, default=0.5, help="email/no-op must reach this")
+    parser.add_argument("--concurrency", type=int, default=2, help="worker pool processes")
     args = parser.parse_args(argv)
-    n = args.tasks
+    n, procs = args.tasks, args.concurrency
     failures: list[str] = []
 
-    print(f"load average before: {common.load()}")
-    times: dict[str, list[float]] = {"noop": [], "email": []}
-    cpu: dict[str, dict[str, float]] = {"noop": {}, "email": {}}
+    print(f"load average before: {common.load()}; worker concurrency {procs}")
+    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    cpu: dict[str, dict[str, float]] = {kind: {} for kind in KINDS}
     with (
         common.scratch_database(args.admin_url) as url,
         tempfile.TemporaryDirectory(prefix="accord-bench-") as tmp,
     ):
         started = time.perf_counter()
         ids = world(url, args.warmup + args.rounds * n)
+        facts = reminder_facts(url, ids[0])
         print(
             f"setup: {len(ids):,} agreements in force, each with its renewal reminder due "
             f"today, in {time.perf_counter() - started:.1f}s"
         )
-        with running(url, Path(tmp)) as stack:
+        with running(url, Path(tmp), procs) as stack:
             noop_round(stack, args.warmup)
             email_round(stack, ids[: args.warmup])  # every pool process has its connections
+            send_only_round(stack, 0, args.warmup, facts)
             pids = processes(stack, url)
             for r in range(args.rounds):
                 batch = ids[args.warmup + r * n : args.warmup + (r + 1) * n]
-                for kind in ("email", "noop") if r % 2 else ("noop", "email"):
+                for kind in KINDS[r % 3 :] + KINDS[: r % 3]:  # each kind goes first in turn
                     before = {k: sum(map(cpu_seconds, v)) for k, v in pids.items()}
-                    seconds = noop_round(stack, n) if kind == "noop" else email_round(stack, batch)
+                    if kind == "noop":
+                        seconds = noop_round(stack, n)
+                    elif kind == "email":
+                        seconds = email_round(stack, batch)
+                    else:
+                        seconds = send_only_round(stack, args.warmup + r * n, n, facts)
                     for k, v in pids.items():
                         used = sum(map(cpu_seconds, v)) - before[k]
                         cpu[kind][k] = cpu[kind].get(k, 0.0) + used
                     times[kind].append(seconds)
                     print(
-                        f"round {r + 1}: {kind:<5} {n:,} in {seconds:.2f}s "
+                        f"round {r + 1}: {kind:<9} {n:,} in {seconds:.2f}s "
                         f"({common.rate(n, seconds)}); load average {common.load()}"
                     )
             sessions = len(set(stack.sink.peers))
@@ -306,20 +342,24 @@ def main(argv: list[str] | None = None) -> int:
         sent = common.count(url, "SELECT count(*) FROM notifications WHERE status = 'sent'")
 
     rates = {k: [n / s for s in v] for k, v in times.items()}
-    noop, email = (statistics.median(rates[k]) for k in ("noop", "email"))
-    ratio = email / noop
+    median = {k: statistics.median(v) for k, v in rates.items()}
+    ratio = median["email"] / median["noop"]
     print(f"load average after: {common.load()}")
-    print(f"no-op:  {', '.join(f'{x:,.0f}' for x in rates['noop'])} tasks/s → median {noop:,.0f}/s")
+    for kind, unit in (("noop", "tasks"), ("email", "mails"), ("send-only", "mails")):
+        rounds = ", ".join(f"{x:,.0f}" for x in rates[kind])
+        print(f"{kind + ':':<11}{rounds} {unit}/s → median {median[kind]:,.0f}/s")
+    print(f"ratio:     email/no-op {ratio:.2f}× (target ≥ {args.target:g}×)")
     print(
-        f"email:  {', '.join(f'{x:,.0f}' for x in rates['email'])} mails/s → median {email:,.0f}/s"
+        f"           send-only/no-op {median['send-only'] / median['noop']:.2f}×; "
+        f"email/send-only {median['email'] / median['send-only']:.2f}× (the database's share)"
     )
-    print(f"ratio:  email/no-op {ratio:.2f}× (target ≥ {args.target:g}×)")
-    print("CPU per task (ms), no-op / email:")
+    print("CPU per task (ms), " + " / ".join(KINDS) + ":")
     for k in cpu["noop"]:
-        per = [1000 * cpu[kind][k] / (n * args.rounds) for kind in ("noop", "email")]
-        print(f"    {k:<28} {per[0]:6.2f} / {per[1]:6.2f}")
-    totals = [1000 * sum(cpu[kind].values()) / (n * args.rounds) for kind in ("noop", "email")]
-    print(f"    {'all of them':<28} {totals[0]:6.2f} / {totals[1]:6.2f}")
+        per = [1000 * cpu[kind][k] / (n * args.rounds) for kind in KINDS]
+        print(f"    {k:<28} " + " / ".join(f"{x:6.2f}" for x in per))
+    totals = [1000 * sum(cpu[kind].values()) / (n * args.rounds) for kind in KINDS]
+    print(f"    {'all of them':<28} " + " / ".join(f"{x:6.2f}" for x in totals))
+    expected = len(ids) + args.warmup + args.rounds * n  # the rows' mails and the send-only ones
     message_ids = [m["Message-ID"] for m in messages]
     complete = sum(
         1
@@ -330,15 +370,15 @@ def main(argv: list[str] | None = None) -> int:
         and m.get_body(preferencelist=("html",)) is not None
     )
     print(
-        f"SMTP:   {len(messages):,} messages over {sessions} connection(s) for 2 pool "
+        f"SMTP:      {len(messages):,} messages over {sessions} connection(s) for {procs} pool "
         f"processes; {len(set(message_ids)):,} distinct Message-IDs; {complete:,} complete "
         f"(subject, 3 recipients, text and HTML); {sent:,} of {len(ids):,} rows sent"
     )
-    if not len(messages) == len(set(message_ids)) == complete == sent == len(ids):
+    if not (len(messages) == len(set(message_ids)) == complete == expected and sent == len(ids)):
         failures.append("not every reminder arrived, complete and exactly once")
         print(log_tail)
-    if sessions > 2:
-        failures.append(f"{sessions} SMTP connections for 2 worker processes")
+    if sessions > procs:
+        failures.append(f"{sessions} SMTP connections for {procs} worker processes")
     if ratio < args.target:
         failures.append(f"email/no-op {ratio:.2f}×, target ≥ {args.target:g}×")
     for failure in failures:
