@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import BaseHeader, HeaderRegistry
@@ -79,14 +80,18 @@ class _HeaderClasses(HeaderRegistry):
     def __call__(self, name: str, value: Any) -> BaseHeader:
         if not isinstance(value, str):
             return super().__call__(name, value)
+        # No lock: each OrderedDict operation is atomic, and a thread that loses a race (its key
+        # evicted meanwhile, or nothing left to evict) has its header either way.
         key = (name, value)
         header = self._parsed.get(key)
         if header is None:
             header = self._parsed[key] = super().__call__(name, value)
-            if len(self._parsed) > self.KEEP:
-                self._parsed.popitem(last=False)
+            while len(self._parsed) > self.KEEP:
+                with suppress(KeyError):
+                    self._parsed.popitem(last=False)
         else:
-            self._parsed.move_to_end(key)
+            with suppress(KeyError):
+                self._parsed.move_to_end(key)
         return header
 
 

@@ -271,11 +271,14 @@ def cancel_pending(uow: UnitOfWork, agreement_id: int, *, keep_expiry: date | No
 
 def kind_offsets(uow: UnitOfWork, kind: str, default: Sequence[int]) -> list[int]:
     """The offsets of one agreement kind: its policy, else the default."""
+    return applicable_offsets(None, _kind_policy(uow, kind), default)
+
+
+def _kind_policy(uow: UnitOfWork, kind: str) -> list[int] | None:
     policies = table_of(ReminderPolicy)
-    policy = uow.conn.execute(
+    return uow.conn.execute(
         select(policies.c.offsets).where(policies.c.kind == kind)
     ).scalar_one_or_none()
-    return normalise_offsets(policy if policy is not None else default)
 
 
 def applicable_offsets(
@@ -293,9 +296,9 @@ def offsets_for(uow: UnitOfWork, agreement_id: int, default: Sequence[int]) -> l
     row = uow.conn.execute(
         select(A.c.kind, A.c.reminder_offsets).where(A.c.id == agreement_id)
     ).one()
-    if row.reminder_offsets is not None:
-        return normalise_offsets(row.reminder_offsets)
-    return kind_offsets(uow, row.kind, default)
+    own = row.reminder_offsets
+    kind_policy = None if own is not None else _kind_policy(uow, row.kind)  # one query fewer
+    return applicable_offsets(own, kind_policy, default)
 
 
 def set_policy(uow: UnitOfWork, kind: str, offsets: Sequence[int] | None) -> list[int] | None:
