@@ -15,7 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import bindparam, or_, select, update
 
 from models.tables import DeadLetter, Notification, table_of
-from workflow.notice_context import Delivery, fetch, load_delivery
+from workflow.notice_context import Delivery, load_delivery
+from workflow.notice_query import fetch
 from workflow.outbox import backoff
 from workflow.uow import UnitOfWork
 
