@@ -29,6 +29,8 @@ TABLES: list[tuple[str, Any]] = [
     ("milestones", tables.Milestone),
 ]
 KINDS = (*(kind for kind, _ in TABLES), "agreements")
+# "1 initiative", not "1 initiatives": the report is read by people.
+_ONE = {"people": "person"} | {kind: kind.removesuffix("s") for kind in KINDS if kind != "people"}
 
 
 # Applying the file. Reference rows are written directly (they have no lifecycle); agreements
@@ -45,10 +47,12 @@ class SeedReport:
 
     def __str__(self) -> str:
         def counts(numbers: dict[str, int]) -> str:
-            return ", ".join(f"{n} {kind}" for kind, n in numbers.items() if n) or "nothing"
+            said = [f"{n} {_ONE[kind] if n == 1 else kind}" for kind, n in numbers.items() if n]
+            return ", ".join(said) or "nothing"
 
-        moves = f" ({self.moves} moves replayed)" if self.moves else ""
-        return f"created {counts(self.created)}{moves}; unchanged {counts(self.unchanged)}"
+        moves = self.moves
+        moves_said = f" ({moves} {'move' if moves == 1 else 'moves'} replayed)" if moves else ""
+        return f"created {counts(self.created)}{moves_said}; unchanged {counts(self.unchanged)}"
 
     def as_dict(self) -> dict[str, Any]:
         """The counts as plain data (for --json)."""

@@ -12,7 +12,7 @@ import pytest
 
 from workflow.errors import InvalidInput
 from workflow.seed_schema import SeedFile
-from workflow.seeding import load_seed_file
+from workflow.seeding import SeedReport, load_seed_file
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "seed.toml"
 
@@ -124,3 +124,13 @@ def test_a_bad_entry_is_refused_naming_file_line_and_entry(tmp_path: Path, case:
     assert message.startswith(f"{path}:{line}: {named}"), message
     assert "\n" not in message
     assert "\r" not in message
+
+
+def test_the_seed_report_says_one_of_a_kind_in_the_singular() -> None:
+    report = SeedReport()
+    report.created |= {"initiatives": 1, "people": 1, "agreements": 2}
+    report.unchanged |= {"people": 3}
+    report.moves = 1
+    assert str(report) == (
+        "created 1 person, 1 initiative, 2 agreements (1 move replayed); unchanged 3 people"
+    )
