@@ -3,8 +3,8 @@
 `accord.bench.send_only` renders and sends the same renewal reminder as `accord.send_notification`,
 on the same kept SMTP connection, but without the database: no row to lock, nothing re-read,
 nothing marked sent. The facts come with the task, read once by the benchmark through the real
-loader. It measures what rendering and sending cost alone, so the benchmark can say how much of an
-e-mail's cost is the mail and how much the bookkeeping that makes delivery exactly-once-or-retried.
+loader. It says how much of an e-mail's cost is the mail itself and how much the bookkeeping that
+makes delivery exactly-once-or-retried.
 """
 
 from __future__ import annotations

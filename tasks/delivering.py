@@ -5,12 +5,16 @@ worker's task and `accord reminders run` share exactly this code.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
+from functools import partial
 
 from sqlalchemy import Engine
 
+from models.db import reconnecting
 from notify.backends import Mailer
 from notify.contexts import EventContext, MeetingContext, Party, ReminderContext
 from notify.errors import DeliveryError
@@ -161,3 +165,28 @@ def deliver(
         uow.commit()
     log.warning("notification %s failed (attempt %s): %s", notification_id, failure.attempts, error)
     return Outcome(notification_id, "dead" if failure.dead else "retry", error=str(error))
+
+
+def deliver_batch(
+    engine: Engine,
+    notification_ids: Sequence[int],
+    mailer: Mailer,
+    settings: Settings,
+    *,
+    budget_seconds: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[list[Outcome], list[int]]:
+    """Deliver rows one after another, each exactly as `deliver` does (its own transaction, lock,
+    re-check and outcome), until `budget_seconds` are spent; the outcomes and the ids not reached.
+
+    The first row is always tried, so a batch always makes progress. A row whose connection had
+    died is tried once more (models.db.reconnecting); any other database error ends the batch,
+    and the rows not reached wait for their claim's lease to run out, as a lost task's would.
+    """
+    started = clock()
+    outcomes: list[Outcome] = []
+    for done, notification_id in enumerate(notification_ids):
+        if done and clock() - started > budget_seconds:
+            return outcomes, list(notification_ids[done:])
+        outcomes.append(reconnecting(partial(deliver, engine, notification_id, mailer, settings)))
+    return outcomes, []

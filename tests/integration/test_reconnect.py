@@ -13,9 +13,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from models import make_engine
+from models.db import reconnecting
 from notify.backends import FileMailer
 from tasks.delivering import deliver
-from tasks.jobs import reconnecting
 from tests import factories
 from tests.factories import MAIL_FROM, notes
 from workflow import reminders
@@ -72,7 +72,7 @@ def test_a_task_whose_connection_died_runs_again_and_sends_once(
     assert notes(unpinged)[0].status == "pending"  # read on a fresh pooled connection ...
 
     assert drop_connections(pg_only_url) >= 1  # ... which dies too
-    caplog.set_level(logging.WARNING, logger="tasks.jobs")
+    caplog.set_level(logging.WARNING, logger="models.db")
     outcome = reconnecting(lambda: deliver(unpinged, note, mailer, settings, today=DAY))
     assert outcome.status == "sent"
     assert "connection had dropped" in caplog.text

@@ -19,7 +19,13 @@ from workflow.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = "redis://127.0.0.1:6379/0"
 POSTGRES = "postgresql+psycopg://accord@127.0.0.1/accord"
-TASKS = {"accord.sweep", "accord.relay", "accord.handle_outbox", "accord.send_notification"}
+TASKS = {
+    "accord.sweep",
+    "accord.relay",
+    "accord.handle_outbox",
+    "accord.send_notification",
+    "accord.send_notifications",
+}
 MAX_DELAY = 15 * 60  # seconds: "minutes", not months (DESIGN.md, reminders are rows)
 
 
@@ -105,6 +111,12 @@ def test_every_task_keeps_the_apps_delivery_guarantees() -> None:
             True,
             True,
         ), name
+
+
+@pytest.mark.parametrize("size", [0, 101])
+def test_the_send_batch_size_is_bounded(size: int) -> None:
+    with pytest.raises(ValidationError, match="send_batch_size"):
+        Settings(send_batch_size=size)
 
 
 def test_beat_sweeps_and_relays_every_few_minutes_at_most(conf: Any) -> None:
