@@ -313,6 +313,27 @@ def clone_all(
 ) -> list[list[int]]:
     """Run every (template, shifts) job, in chunks over `workers` connections; the new ids per
     job. Ids are handed out here, in order, so the chunks can load in parallel."""
+
+    def clone_chunk(conn: psycopg.Connection[Any], template: Template) -> None:
+        conn.execute("ANALYZE clone_plan")
+        for table, over, rest in _CLONES:
+            conn.execute(_clone_statement(conn, table, over, rest), {"tpl": template.id})
+
+    return _in_chunks(url, jobs, clone_chunk, workers=workers, chunk=chunk)
+
+
+def _in_chunks(
+    url: str,
+    jobs: Sequence[tuple[Template, Sequence[int]]],
+    clone_chunk: Callable[[psycopg.Connection[Any], Template], None],
+    *,
+    workers: int,
+    chunk: int,
+    done: Callable[[int], None] | None = None,
+) -> list[list[int]]:
+    """Hand out the copies' ids in order; per chunk, on a connection of its own, load the plan
+    `clone_plan (n, new_id, shift)` and run `clone_chunk`, `workers` chunks at a time; then move
+    the id sequence past the copies. The new ids per job; `done(n)` after each chunk of n."""
     with psycopg.connect(libpq_dsn(url)) as conn:
         row = conn.execute("SELECT coalesce(max(id), 0) FROM agreements").fetchone()
     assert row is not None
@@ -325,8 +346,23 @@ def clone_all(
         ids.append(job_ids)
         for start in range(0, len(shifts), chunk):
             chunks.append((template, job_ids[start : start + chunk], shifts[start : start + chunk]))
+
+    def load(template: Template, chunk_ids: list[int], shifts: Sequence[int]) -> None:
+        with psycopg.connect(libpq_dsn(url)) as conn:
+            conn.execute("SET LOCAL synchronous_commit = off")  # a bench load, not a bank
+            conn.execute(
+                "CREATE TEMP TABLE clone_plan (n int, new_id int PRIMARY KEY, shift int) "
+                "ON COMMIT DROP"
+            )
+            with conn.cursor().copy("COPY clone_plan (n, new_id, shift) FROM STDIN") as copy:
+                for n, (new_id, shift) in enumerate(zip(chunk_ids, shifts, strict=True), 1):
+                    copy.write_row((n, new_id, shift))
+            clone_chunk(conn, template)
+        if done is not None:
+            done(len(chunk_ids))
+
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        for _ in pool.map(lambda c: _clone_chunk(url, *c), chunks):
+        for _ in pool.map(lambda c: load(*c), chunks):
             pass
     with psycopg.connect(libpq_dsn(url)) as conn:
         conn.execute(
@@ -334,20 +370,6 @@ def clone_all(
             "(SELECT max(id) FROM agreements))"
         )
     return ids
-
-
-def _clone_chunk(url: str, template: Template, ids: list[int], shifts: Sequence[int]) -> None:
-    with psycopg.connect(libpq_dsn(url)) as conn:
-        conn.execute("SET LOCAL synchronous_commit = off")  # a bench load, not a bank
-        conn.execute(
-            "CREATE TEMP TABLE clone_plan (n int, new_id int PRIMARY KEY, shift int) ON COMMIT DROP"
-        )
-        with conn.cursor().copy("COPY clone_plan (n, new_id, shift) FROM STDIN") as copy:
-            for n, (new_id, shift) in enumerate(zip(ids, shifts, strict=True), start=1):
-                copy.write_row((n, new_id, shift))
-        conn.execute("ANALYZE clone_plan")
-        for table, over, rest in _CLONES:
-            conn.execute(_clone_statement(conn, table, over, rest), {"tpl": template.id})
 
 
 def mark_history_dispatched(url: str) -> None:
@@ -402,43 +424,12 @@ def clone_agreement_rows(
     is its template's shifted by the copy's days, as in clone_all. `done(n)` is called after
     each chunk of n rows (a progress bar's advance). The new ids per job."""
     with psycopg.connect(libpq_dsn(url)) as conn:
-        row = conn.execute("SELECT coalesce(max(id), 0) FROM agreements").fetchone()
-        assert row is not None
-        table, over, rest = _CLONES[0]
-        statement = _clone_statement(conn, table, over, rest)
-    next_id = int(row[0]) + 1
-    ids: list[list[int]] = []
-    chunks: list[tuple[Template, list[int], Sequence[int]]] = []
-    for template, shifts in jobs:
-        job_ids = list(range(next_id, next_id + len(shifts)))
-        next_id += len(shifts)
-        ids.append(job_ids)
-        for start in range(0, len(shifts), chunk):
-            chunks.append((template, job_ids[start : start + chunk], shifts[start : start + chunk]))
+        statement = _clone_statement(conn, *_CLONES[0])
 
-    def load_chunk(template: Template, chunk_ids: list[int], shifts: Sequence[int]) -> None:
-        with psycopg.connect(libpq_dsn(url)) as conn:
-            conn.execute("SET LOCAL synchronous_commit = off")  # a bench load, not a bank
-            conn.execute(
-                "CREATE TEMP TABLE clone_plan (n int, new_id int PRIMARY KEY, shift int) "
-                "ON COMMIT DROP"
-            )
-            with conn.cursor().copy("COPY clone_plan (n, new_id, shift) FROM STDIN") as copy:
-                for n, (new_id, shift) in enumerate(zip(chunk_ids, shifts, strict=True), 1):
-                    copy.write_row((n, new_id, shift))
-            conn.execute(statement, {"tpl": template.id})
-        if done is not None:
-            done(len(chunk_ids))
+    def clone_chunk(conn: psycopg.Connection[Any], template: Template) -> None:
+        conn.execute(statement, {"tpl": template.id})
 
-    with ThreadPoolExecutor(max(1, workers)) as pool:
-        for _ in pool.map(lambda c: load_chunk(*c), chunks):
-            pass
-    with psycopg.connect(libpq_dsn(url)) as conn:
-        conn.execute(
-            "SELECT setval(pg_get_serial_sequence('agreements', 'id'), "
-            "(SELECT max(id) FROM agreements))"
-        )
-    return ids
+    return _in_chunks(url, jobs, clone_chunk, workers=workers, chunk=chunk, done=done)
 
 
 def column(url: str, sql: str) -> list[Any]:
