@@ -305,6 +305,27 @@ def test_schedule_reschedule_and_cancel_send_request_then_cancel(
     )
 
 
+def test_each_meeting_command_says_in_one_sentence_when_its_mail_goes_out(
+    engine: Engine, db_url: str, home: Path
+) -> None:
+    _people(engine)
+    factories.meeting_partnership(engine, month=1)
+    sent = "goes out with the worker's next sweep (or `accord reminders run`)\n"
+    made = ok(db_url, home, f"meetings schedule home-part --at 2027-03-10T09:00Z {TODAY}").out
+    mid = made.split()[1]
+    assert made == (
+        f"meeting {mid} scheduled: HOME–PART partnership meeting, 2027-03-10T09:00Z, 90 min, "
+        f"Online; the invitation {sent}"
+    )
+    moved = ok(db_url, home, f"meetings reschedule {mid} --at 2027-03-11T09:00Z {TODAY}").out
+    assert (
+        moved
+        == f"meeting {mid} moved to 2027-03-11T09:00Z (sequence 1); the updated invitation {sent}"
+    )
+    cancelled = ok(db_url, home, f"meetings cancel {mid} {TODAY}").out
+    assert cancelled == f"meeting {mid} cancelled (sequence 2); the cancellation {sent}"
+
+
 BAD_MEETINGS = [
     ("naive time", "schedule home-part --at 2027-01-20T10:00", "has no timezone", 1),
     ("not a time", "schedule home-part --at tomorrow", "is not a date and time", 1),
