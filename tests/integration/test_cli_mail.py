@@ -208,6 +208,28 @@ def test_run_on_the_seed_invites_both_contacts_of_the_heidelberg_meeting(
     assert event.decoded("DTSTART").isoformat() == "2027-01-15T09:00:00+00:00"
 
 
+@pytest.mark.parametrize("read", ["true", "false"])
+def test_mail_replies_read_decides_whether_an_invitation_asks_for_an_answer(
+    db_url: str, home: Path, read: str
+) -> None:
+    ok(db_url, home, f"seed {TODAY}")
+    env: dict[str, str | None] = {
+        "ACCORD_HOME": str(home),
+        "ACCORD_MAIL_FROM": "International Office <intl@hust.example.org>",
+        "ACCORD_MAIL_REPLIES_READ": read,
+        "ACCORD_SMTP_HOST": None,
+        "ACCORD_MAIL_DIR": None,
+        "ACCORD_BROKER_URL": None,
+    }
+    outcome = run_cli(db_url, f"reminders run {TODAY}", env)
+    assert (outcome.code, outcome.err) == (0, ""), outcome
+    [invite] = [m for m in mails(home) if m["Subject"].startswith("Invitation: ")]
+    event = event_of(invite)
+    assert str(event["ORGANIZER"]) == "mailto:intl@hust.example.org"
+    assert {a.params["RSVP"] for a in event.attendees} == {read.upper()}
+    assert ("Please accept or decline it in your calendar" in text_of(invite)) == (read == "true")
+
+
 def test_run_dead_letters_a_mail_that_cannot_be_built_and_sends_the_others(
     engine: Engine, db_url: str, home: Path
 ) -> None:
