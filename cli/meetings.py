@@ -35,7 +35,8 @@ ExpectSequence = Annotated[
     int | None,
     typer.Option(metavar="N", help="Refuse if the meeting changed since you saw sequence N."),
 ]
-SENT_BY = "it goes out with the worker's next sweep (or `accord reminders run`)"
+# Completes "the invitation …", "the cancellation …": what the command queued, and when it leaves.
+SENT_BY = "goes out with the worker's next sweep (or `accord reminders run`)"
 
 
 def parse_moment(value: str, option: str) -> datetime:

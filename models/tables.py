@@ -129,6 +129,9 @@ class Institution(Base):
     kind: Mapped[InstitutionKind] = mapped_column(_enum(InstitutionKind, "institution_kind"))
     country: Mapped[str] = mapped_column(String(2))
     city: Mapped[str | None] = mapped_column(String(100))
+    # An IANA name ("Asia/Shanghai"): invitations show each party its own local time.
+    # NULL is unknown, and such a party is shown the time in UTC only.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     founded: Mapped[int | None]
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     assumption: Mapped[str | None] = mapped_column(Text)

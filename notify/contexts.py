@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from workflow.errors import InvalidInput
+from workflow.validation import time_zone_name
 
 
 def _utc(value: datetime, field: str) -> datetime:
@@ -47,21 +48,42 @@ class ReminderContext:
 
 @dataclass(frozen=True)
 class EventContext:
-    """One lifecycle move worth telling the coordinator about."""
+    """One lifecycle move worth telling the coordinator about, as of the day it is sent."""
 
     slug: str
     title: str
-    parties: tuple[str, ...]
+    # The agreement's kind value ("mou"), for the command that proposes a successor.
+    kind: str
+    parties: tuple[Party, ...]
     trigger: str
-    from_state: str | None
     to_state: str
+    # When it happened (a catch-up tick dates a move to its due day) and when it was recorded.
     at: datetime
+    recorded_at: datetime
     actor: str
+    # The day the notice is sent, and the agreement's state on it.
+    today: date
+    state: str
     comment: str | None = None
     expires_on: date | None = None
+    # Made by Accord itself (the tick), not by a person.
+    automatic: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "at", _utc(self.at, "at"))
+        object.__setattr__(self, "recorded_at", _utc(self.recorded_at, "recorded_at"))
+
+
+@dataclass(frozen=True)
+class PartyZone:
+    """Where one party of a meeting is: its name, its city (if known) and IANA time zone."""
+
+    party: str
+    place: str | None
+    zone: str
+
+    def __post_init__(self) -> None:
+        time_zone_name(self.zone, f"the time zone of {self.party}")
 
 
 @dataclass(frozen=True)
@@ -74,6 +96,8 @@ class MeetingContext:
     duration_minutes: int
     location: str | None = None
     agenda: str | None = None
+    # Each party with a known time zone, in the partnership's order (home first).
+    zones: tuple[PartyZone, ...] = ()
 
     def __post_init__(self) -> None:
         # Normalised once here so every template and the .ics show the same UTC instant.

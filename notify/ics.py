@@ -21,13 +21,13 @@ Method = Literal["REQUEST", "CANCEL"]
 PRODID = "-//Accord//Agreements tracker//EN"
 
 
-def _address(value: str, field: str, *, attendee: bool) -> vCalAddress:
+def _address(value: str, field: str, *, attendee: bool, rsvp: bool = False) -> vCalAddress:
     # Accepts "Ann <ann@uni.example>" as well as a bare address: the name becomes CN.
     name, addr = parseaddr(email_address(value, field))
     if not attendee:
         return vCalAddress.new(addr, cn=name or None)
     return vCalAddress.new(
-        addr, cn=name or None, role="REQ-PARTICIPANT", partstat="NEEDS-ACTION", rsvp=True
+        addr, cn=name or None, role="REQ-PARTICIPANT", partstat="NEEDS-ACTION", rsvp=rsvp
     )
 
 
@@ -50,8 +50,13 @@ def invitation(
     organizer: str,
     attendees: Sequence[str],
     dtstamp: datetime,
+    rsvp: bool = False,
 ) -> bytes:
-    """A VCALENDAR with one VEVENT: METHOD:REQUEST invites or updates, METHOD:CANCEL cancels."""
+    """A VCALENDAR with one VEVENT: METHOD:REQUEST invites or updates, METHOD:CANCEL cancels.
+
+    `rsvp` asks each attendee's calendar to send an answer to the organizer; pass it only when
+    someone reads that mailbox, or every accept and decline is lost.
+    """
     if method not in ("REQUEST", "CANCEL"):
         raise InvalidInput(f"method must be REQUEST or CANCEL, not {method!r}")
     if not uid.strip():
@@ -74,7 +79,7 @@ def invitation(
         location=location,
         status=STATUS.CANCELLED if method == "CANCEL" else STATUS.CONFIRMED,
         organizer=_address(organizer, "organizer", attendee=False),
-        attendees=[_address(a, "attendee", attendee=True) for a in attendees],
+        attendees=[_address(a, "attendee", attendee=True, rsvp=rsvp) for a in attendees],
     )
     # Calendar.new() would add a random calendar UID; a plain Calendar keeps the bytes
     # reproducible, so a resend after a crash carries exactly what the first attempt did.

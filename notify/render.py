@@ -11,28 +11,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from notify.contexts import EventContext, MeetingContext, Party, ReminderContext
+from notify.event_notice import event_values
+from notify.when import in_utc, local_time, longdate
 from notify.words import RENEWABLE, days_in_words, event_headline, state_in_words
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def _longdate(day: date) -> str:
-    # Not strftime("%B"): month names would follow the worker's locale, not the mail's language.
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
 
 # StrictUndefined: a misspelt variable fails the render (and a test) instead of mailing a blank.
 _ENV = Environment(
@@ -43,7 +24,7 @@ _ENV = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-_ENV.filters["longdate"] = _longdate
+_ENV.filters["longdate"] = longdate
 
 
 @dataclass(frozen=True)
@@ -55,8 +36,11 @@ class Rendered:
     html: str
 
 
-def _render(name: str, subject: str, values: dict[str, Any]) -> Rendered:
-    values = {**values, "subject": subject}
+def _render(
+    name: str, subject: str, values: dict[str, Any], *, replies_read: bool = False
+) -> Rendered:
+    # `replies_read`: someone reads mail sent back to the From address (ACCORD_MAIL_REPLIES_READ).
+    values = {**values, "subject": subject, "replies_read": replies_read}
     text = _ENV.get_template(f"{name}.txt").render(values)
     html = _ENV.get_template(f"{name}.html").render(values)
     return Rendered(subject=subject, text=text, html=html)
@@ -72,7 +56,7 @@ def renew_command(slug: str, parties: Iterable[Party]) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
-def render_reminder(ctx: ReminderContext) -> Rendered:
+def render_reminder(ctx: ReminderContext, *, replies_read: bool = False) -> Rendered:
     """The renewal reminder: agreement, parties, expiry, days left, stage and the renew command."""
     days = days_in_words(ctx.days_left)
     verb = "expires" if ctx.days_left >= 0 else "expired"
@@ -92,63 +76,59 @@ def render_reminder(ctx: ReminderContext) -> Rendered:
             "stage": state_in_words(ctx.state),
             "command": command,
         },
+        replies_read=replies_read,
     )
 
 
-def render_event(ctx: EventContext) -> Rendered:
-    """A lifecycle event notice: agreement, trigger, from → to, when and who."""
-    headline = event_headline(ctx.trigger)
-    return _render(
-        "event",
-        f"{ctx.title}: {headline}",
-        {
-            "title": ctx.title,
-            "slug": ctx.slug,
-            "headline": headline,
-            "parties": ctx.parties,
-            "trigger": ctx.trigger,
-            "from_state": ctx.from_state,
-            "to_state": ctx.to_state,
-            "to_words": state_in_words(ctx.to_state),
-            "at_iso": ctx.at.strftime("%Y-%m-%dT%H:%MZ"),
-            "actor": ctx.actor,
-            "comment": ctx.comment,
-            "expires_on": ctx.expires_on,
-        },
-    )
+def render_event(ctx: EventContext, *, replies_read: bool = False) -> Rendered:
+    """A lifecycle event notice: what happened, when, where it stands and what to do next."""
+    renew = renew_command(ctx.slug, ctx.parties)
+    subject = f"{ctx.title}: {event_headline(ctx.trigger)}"
+    return _render("event", subject, event_values(ctx, renew), replies_read=replies_read)
 
 
-def _meeting(ctx: MeetingContext, notice: str, subject: str, **extra: Any) -> Rendered:
+def _meeting(
+    ctx: MeetingContext, notice: str, subject: str, *, replies_read: bool, **extra: Any
+) -> Rendered:
     values: dict[str, Any] = {
         "notice": notice,
         "partnership": ctx.partnership,
         "title": ctx.title,
-        "starts_iso": ctx.starts_at.strftime("%Y-%m-%dT%H:%MZ"),
+        "when": in_utc(ctx.starts_at),
+        "local_times": [local_time(ctx.starts_at, zone) for zone in ctx.zones],
         "duration_minutes": ctx.duration_minutes,
         "location": ctx.location,
         "agenda": ctx.agenda,
         "updated": False,
         "days_words": "",
     }
-    return _render("meeting", subject, {**values, **extra})
+    return _render("meeting", subject, {**values, **extra}, replies_read=replies_read)
 
 
 def _when(ctx: MeetingContext) -> str:
     return ctx.starts_at.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def render_meeting_invitation(ctx: MeetingContext, *, updated: bool = False) -> Rendered:
-    """The invitation (or, when `updated`, the changed invitation) to a partnership meeting."""
+def render_meeting_invitation(
+    ctx: MeetingContext, *, updated: bool = False, replies_read: bool = False
+) -> Rendered:
+    """The invitation (or, when `updated`, the changed invitation) to a partnership meeting;
+    it asks for an answer only when `replies_read` (see notify.ics.invitation's `rsvp`)."""
     prefix = "Updated invitation" if updated else "Invitation"
-    return _meeting(ctx, "invitation", f"{prefix}: {ctx.title}, {_when(ctx)}", updated=updated)
+    subject = f"{prefix}: {ctx.title}, {_when(ctx)}"
+    return _meeting(ctx, "invitation", subject, replies_read=replies_read, updated=updated)
 
 
-def render_meeting_reminder(ctx: MeetingContext, *, today: date) -> Rendered:
+def render_meeting_reminder(
+    ctx: MeetingContext, *, today: date, replies_read: bool = False
+) -> Rendered:
     """The reminder sent a week before a meeting, saying how far off it is as of `today`."""
     days = days_in_words((ctx.starts_at.date() - today).days)
-    return _meeting(ctx, "reminder", f"Reminder: {ctx.title}, {_when(ctx)}", days_words=days)
+    subject = f"Reminder: {ctx.title}, {_when(ctx)}"
+    return _meeting(ctx, "reminder", subject, replies_read=replies_read, days_words=days)
 
 
-def render_meeting_cancellation(ctx: MeetingContext) -> Rendered:
+def render_meeting_cancellation(ctx: MeetingContext, *, replies_read: bool = False) -> Rendered:
     """The notice that a meeting will not take place (sent with a METHOD:CANCEL .ics)."""
-    return _meeting(ctx, "cancellation", f"Cancelled: {ctx.title}, {_when(ctx)}")
+    subject = f"Cancelled: {ctx.title}, {_when(ctx)}"
+    return _meeting(ctx, "cancellation", subject, replies_read=replies_read)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from models.db import reconnecting
 from notify.backends import Mailer
-from notify.contexts import EventContext, MeetingContext, Party, ReminderContext
+from notify.contexts import EventContext, MeetingContext, Party, PartyZone, ReminderContext
 from notify.errors import DeliveryError
 from notify.ics import invitation
 from notify.message import build_message, message_id_for, sender_domain
@@ -31,6 +31,7 @@ from notify.render import (
 from workflow import delivery
 from workflow.notice_context import Delivery
 from workflow.settings import Settings
+from workflow.tick import SYSTEM
 from workflow.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,11 @@ def _meeting_context(d: Delivery) -> MeetingContext:
         starts_at=m.starts_at,
         duration_minutes=m.duration_minutes,
         location=m.location,
+        zones=tuple(PartyZone(*zone) for zone in m.zones),
     )
 
 
-def _render(d: Delivery) -> Rendered:
+def _render(d: Delivery, replies_read: bool) -> Rendered:
     """The mail's subject, text and HTML parts."""
     if d.kind == "renewal_reminder":
         a = d.agreement
@@ -66,23 +68,37 @@ def _render(d: Delivery) -> Rendered:
         assert a.expires_on is not None
         parties = tuple(Party(n, k) for n, k in zip(a.parties, a.party_keys, strict=True))
         ctx = ReminderContext(a.slug, a.title, parties, a.expires_on, d.today, a.state)
-        return render_reminder(ctx)
+        return render_reminder(ctx, replies_read=replies_read)
     if d.kind == "event_notice":
         a, e = d.agreement, d.event
         assert a is not None
         assert e is not None
+        parties = tuple(Party(n, k) for n, k in zip(a.parties, a.party_keys, strict=True))
         event = EventContext(
-            a.slug, a.title, tuple(a.parties), e.trigger, e.from_state, e.to_state, e.at,
-            e.actor, e.comment, a.expires_on,
-        )  # fmt: skip
-        return render_event(event)
+            slug=a.slug,
+            title=a.title,
+            kind=a.kind,
+            parties=parties,
+            trigger=e.trigger,
+            to_state=e.to_state,
+            at=e.at,
+            recorded_at=e.recorded_at,
+            actor=e.actor,
+            today=d.today,
+            state=a.state,
+            comment=e.comment,
+            expires_on=a.expires_on,
+            automatic=e.actor == SYSTEM,
+        )
+        return render_event(event, replies_read=replies_read)
     ctx_m = _meeting_context(d)
     if d.kind == "meeting_invitation":
         assert d.meeting is not None
-        return render_meeting_invitation(ctx_m, updated=d.meeting.sequence > 0)
+        updated = d.meeting.sequence > 0
+        return render_meeting_invitation(ctx_m, updated=updated, replies_read=replies_read)
     if d.kind == "meeting_reminder":
-        return render_meeting_reminder(ctx_m, today=d.today)
-    return render_meeting_cancellation(ctx_m)
+        return render_meeting_reminder(ctx_m, today=d.today, replies_read=replies_read)
+    return render_meeting_cancellation(ctx_m, replies_read=replies_read)
 
 
 def _ics(d: Delivery, settings: Settings, now: datetime) -> bytes | None:
@@ -98,16 +114,19 @@ def _ics(d: Delivery, settings: Settings, now: datetime) -> bytes | None:
         summary=m.title,
         description=f"Partnership meeting: {m.home} and {m.partner}",
         location=m.location or "",
+        # The organizer is the sender, so a calendar trusts the update it comes with; answers go
+        # there, so they are asked for only where someone reads them.
         organizer=settings.mail_from,
         attendees=d.recipients,
         dtstamp=now,
+        rsvp=settings.mail_replies_read and d.kind == "meeting_invitation",
     )
 
 
 def compose(d: Delivery, settings: Settings, now: datetime) -> EmailMessage:
     """The message for a delivery, with its stable Message-ID."""
     return build_message(
-        _render(d),
+        _render(d, settings.mail_replies_read),
         sender=settings.mail_from,
         to=d.recipients,
         message_id=message_id_for(d.dedupe_key, sender_domain(settings.mail_from)),

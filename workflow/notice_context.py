@@ -43,6 +43,7 @@ class EventInfo:
     from_state: str | None
     to_state: str
     at: datetime
+    recorded_at: datetime
     actor: str
     comment: str | None
 
@@ -62,6 +63,8 @@ class MeetingInfo:
     partnership: str
     home: str
     partner: str
+    # (short name, city, IANA time zone) of each side that has a zone, home first.
+    zones: tuple[tuple[str, str | None, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ def _reminder_applies(row: NoticeRow, default_offsets: Sequence[int] | None) -> 
 
 def _meeting_info(m: Meeting) -> MeetingInfo:
     p = m.partnership
+    sides = (p.home, p.partner)
     return MeetingInfo(
         id=m.id,
         uid=m.uid,
@@ -138,6 +142,7 @@ def _meeting_info(m: Meeting) -> MeetingInfo:
         partnership=p.slug,
         home=p.home.name,
         partner=p.partner.name,
+        zones=tuple((i.label, i.city, i.time_zone) for i in sides if i.time_zone),
     )
 
 
@@ -163,7 +168,10 @@ def load_delivery(
             payload=dict(row.payload or {}),
         )
     if row.kind == "event_notice":
-        event = EventInfo(row.trigger, row.from_state, row.to_state, row.at, row.actor, row.comment)
+        event = EventInfo(
+            row.trigger, row.from_state, row.to_state, row.at, row.recorded_at, row.actor,
+            row.comment,
+        )  # fmt: skip
         return Delivery(
             **base,
             recipients=_agreement_recipients(row),

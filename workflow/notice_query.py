@@ -53,7 +53,8 @@ _COLUMNS = (
     _COORDINATOR.c.email.label("coordinator_email"), _U.c.email.label("unit_email"),
     _PARTNER_CONTACT.c.email.label("partner_email"),
     _I.c.name.label("party_name"), func.coalesce(_I.c.short_name, _I.c.slug).label("party_key"),
-    _E.c.trigger, _E.c.from_state, _E.c.to_state, _E.c.at, _E.c.actor, _E.c.comment,
+    _E.c.trigger, _E.c.from_state, _E.c.to_state, _E.c.at, _E.c.recorded_at, _E.c.actor,
+    _E.c.comment,
 )  # fmt: skip
 _LOAD = (
     select(*_COLUMNS)

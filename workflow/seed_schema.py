@@ -20,7 +20,7 @@ from pydantic import (
 from models.tables import AgreementKind, InstitutionKind
 from workflow.errors import InvalidInput
 from workflow.lifecycle import Trigger
-from workflow.validation import email_address, header_safe
+from workflow.validation import email_address, header_safe, time_zone_name
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,13 @@ def _header_safe_first(value: Any) -> Any:
 def _email(value: str) -> str:
     try:
         return email_address(value, "the address")
+    except InvalidInput as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _time_zone(value: str) -> str:
+    try:
+        return time_zone_name(value)
     except InvalidInput as exc:
         raise ValueError(str(exc)) from None
 
@@ -139,9 +146,15 @@ class InstitutionEntry(Entry):
     kind: InstitutionKind
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
     city: City | None = None
+    time_zone: (
+        Annotated[str, StringConstraints(max_length=64), AfterValidator(_time_zone)] | None
+    ) = None
+    time_zone_assumption: Text | None = None
     founded: Year | None = None
     source: SourceRef
     assumption: Text | None = None
+    # Why the zone is what it is documents the file, like a partnership's contacts_assumption.
+    unstored: ClassVar[frozenset[str]] = frozenset({"time_zone_assumption"})
 
 
 class UnitEntry(Entry):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, select, tuple_
+from sqlalchemy import Engine, select, tuple_, update
 
 from models import tables
 from workflow.errors import InvalidInput, MoveRefused, NotFound
@@ -31,6 +31,9 @@ TABLES: list[tuple[str, Any]] = [
 KINDS = (*(kind for kind, _ in TABLES), "agreements")
 # "1 initiative", not "1 initiatives": the report is read by people.
 _ONE = {"people": "person"} | {kind: kind.removesuffix("s") for kind in KINDS if kind != "people"}
+# Columns added after a database may have been seeded: a row already there gets the file's value
+# where it has none; a value it holds (set by hand since) is kept.
+FILLED: dict[str, tuple[str, ...]] = {"institutions": ("time_zone",)}
 
 
 # Applying the file. Reference rows are written directly (they have no lifecycle); agreements
@@ -39,11 +42,12 @@ _ONE = {"people": "person"} | {kind: kind.removesuffix("s") for kind in KINDS if
 
 @dataclass
 class SeedReport:
-    """How many entries of each kind were created, and how many were there already."""
+    """How many entries of each kind were created, filled in, or there already unchanged."""
 
     created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     moves: int = 0
+    filled: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
 
     def __str__(self) -> str:
         def counts(numbers: dict[str, int]) -> str:
@@ -52,11 +56,21 @@ class SeedReport:
 
         moves = self.moves
         moves_said = f" ({moves} {'move' if moves == 1 else 'moves'} replayed)" if moves else ""
-        return f"created {counts(self.created)}{moves_said}; unchanged {counts(self.unchanged)}"
+        said = f"created {counts(self.created)}{moves_said}; unchanged {counts(self.unchanged)}"
+        for kind, n in self.filled.items():
+            if n:
+                what = " and ".join(column.replace("_", " ") for column in FILLED[kind])
+                said += f"; filled in the missing {what} of {counts({kind: n})}"
+        return said
 
     def as_dict(self) -> dict[str, Any]:
         """The counts as plain data (for --json)."""
-        return {"created": self.created, "unchanged": self.unchanged, "moves": self.moves}
+        return {
+            "created": self.created,
+            "unchanged": self.unchanged,
+            "moves": self.moves,
+            "filled": self.filled,
+        }
 
 
 Ids = dict[str, dict[Any, int]]
@@ -108,6 +122,24 @@ def _stored(
     return stored
 
 
+def _fill(
+    uow: UnitOfWork, kind: str, model: Any, rows: dict[Any, Any], stored: dict[Any, int]
+) -> int:
+    """Give rows already stored the FILLED values they lack; how many rows changed."""
+    changed: set[int] = set()
+    for column in FILLED.get(kind, ()):
+        for key, row_id in stored.items():
+            value = getattr(rows[key], column)
+            if value is None:
+                continue
+            empty = getattr(model, column).is_(None)
+            statement = update(model).where(model.id == row_id, empty).values({column: value})
+            done = uow.session.execute(statement.returning(model.id)).scalar()
+            if done is not None:
+                changed.add(row_id)
+    return len(changed)
+
+
 def seed(engine: Engine, data: SeedFile, *, today: date, actor: str = "seed") -> SeedReport:
     """Store what `data` holds and the database lacks, in ONE transaction; existing rows stay."""
     report, ids = SeedReport(), Ids()
@@ -118,10 +150,12 @@ def seed(engine: Engine, data: SeedFile, *, today: date, actor: str = "seed") ->
             fresh = {
                 key: model(**_columns(e, ids)) for key, e in rows.items() if key not in ids[kind]
             }
+            filled = _fill(uow, kind, model, rows, ids[kind])
             uow.session.add_all(fresh.values())
             uow.session.flush()
             ids[kind] |= {key: row.id for key, row in fresh.items()}
-            report.created[kind], report.unchanged[kind] = len(fresh), len(rows) - len(fresh)
+            report.created[kind], report.filled[kind] = len(fresh), filled
+            report.unchanged[kind] = len(rows) - len(fresh) - filled
         slugs = [a.slug for a in data.agreements]
         query = select(tables.Agreement.slug).where(tables.Agreement.slug.in_(slugs))
         stored = set(uow.session.scalars(query))

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_timeout: float = Field(default=30.0, gt=0)
     mail_from: str = "Accord <accord@localhost>"
+    # Someone reads mail sent back to mail_from: only then do invitations ask for an answer (RSVP).
+    mail_replies_read: bool = False
     mail_dir: Path | None = None
 
     @field_validator("database_url")

@@ -11,6 +11,7 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address, AddressHeader, HeaderRegistry
 from functools import lru_cache
 from typing import cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workflow.errors import InvalidInput
 
@@ -29,6 +30,19 @@ def header_safe(value: str, field: str) -> str:
             raise InvalidInput(
                 f"{field} must not contain control characters (U+{ord(char):04X}): refused"
             )
+    return value
+
+
+def time_zone_name(value: str, field: str | None = None) -> str:
+    """An IANA time zone name the zone database knows ("Europe/Berlin"); else InvalidInput."""
+    try:
+        ZoneInfo(value)
+    # Not found; a malformed key ("", "../x", a NUL byte); a folder of the database ("Asia").
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        said = f"{field}: " if field else ""
+        raise InvalidInput(
+            f"{said}{value!r} is not an IANA time zone name (such as Europe/Berlin)"
+        ) from None
     return value
 
 

@@ -6,16 +6,19 @@ The relay and the sweep are sent by name through the broker every half second, a
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from models.tables import Notification
+from notify.when import longdate
 from tests.e2e.conftest import Stack
 from tests.e2e.services import wait_for
 from tests.e2e.world import (
     COORDINATOR,
     PARTNER_CONTACT,
+    START_DAYS_AGO,
     UNIT,
     addresses,
     bodies,
@@ -24,6 +27,7 @@ from tests.e2e.world import (
     outbox_rows,
     people,
     signed,
+    today,
 )
 
 TITLE = "Joint research memorandum"
@@ -42,10 +46,17 @@ def test_a_signing_reaches_its_handler_through_the_relay_and_mails_a_notice(e2e:
     assert msg["Subject"].strip() == f"{TITLE}: signed"
     assert addresses(msg) == {COORDINATOR, UNIT, PARTNER_CONTACT}
     text, html = bodies(msg)
-    assert "Trigger:   sign" in text
-    assert "Move:      awaiting_signature → active" in text
-    assert f"Expires:   {agreement.expires_on.isoformat()}" in text
-    assert "Who:       e2e" in text
+    signed_on, ends = today() - timedelta(days=START_DAYS_AGO - 40), agreement.expires_on
+    assert (
+        f'"{TITLE}" was signed on {longdate(signed_on)}. It is in force until {longdate(ends)}'
+        in text
+    )
+    # Entered today for a signing months ago: the notice says why it comes late.
+    assert (
+        f"this notice is late because it was recorded only on {longdate(today())}, by e2e." in text
+    )
+    assert f"End date:   {longdate(ends)}" in text
+    assert "Trigger" not in text
     assert TITLE in html
     assert notification(e2e.engine, key).status == "sent"
 

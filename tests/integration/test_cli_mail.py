@@ -208,6 +208,28 @@ def test_run_on_the_seed_invites_both_contacts_of_the_heidelberg_meeting(
     assert event.decoded("DTSTART").isoformat() == "2027-01-15T09:00:00+00:00"
 
 
+@pytest.mark.parametrize("read", ["true", "false"])
+def test_mail_replies_read_decides_whether_an_invitation_asks_for_an_answer(
+    db_url: str, home: Path, read: str
+) -> None:
+    ok(db_url, home, f"seed {TODAY}")
+    env: dict[str, str | None] = {
+        "ACCORD_HOME": str(home),
+        "ACCORD_MAIL_FROM": "International Office <intl@hust.example.org>",
+        "ACCORD_MAIL_REPLIES_READ": read,
+        "ACCORD_SMTP_HOST": None,
+        "ACCORD_MAIL_DIR": None,
+        "ACCORD_BROKER_URL": None,
+    }
+    outcome = run_cli(db_url, f"reminders run {TODAY}", env)
+    assert (outcome.code, outcome.err) == (0, ""), outcome
+    [invite] = [m for m in mails(home) if m["Subject"].startswith("Invitation: ")]
+    event = event_of(invite)
+    assert str(event["ORGANIZER"]) == "mailto:intl@hust.example.org"
+    assert {a.params["RSVP"] for a in event.attendees} == {read.upper()}
+    assert ("Please accept or decline it in your calendar" in text_of(invite)) == (read == "true")
+
+
 def test_run_dead_letters_a_mail_that_cannot_be_built_and_sends_the_others(
     engine: Engine, db_url: str, home: Path
 ) -> None:
@@ -303,6 +325,27 @@ def test_schedule_reschedule_and_cancel_send_request_then_cancel(
     assert "is cancelled" in refused(
         db_url, home, f"meetings reschedule {mid} --at 2027-02-01T09:00Z"
     )
+
+
+def test_each_meeting_command_says_in_one_sentence_when_its_mail_goes_out(
+    engine: Engine, db_url: str, home: Path
+) -> None:
+    _people(engine)
+    factories.meeting_partnership(engine, month=1)
+    sent = "goes out with the worker's next sweep (or `accord reminders run`)\n"
+    made = ok(db_url, home, f"meetings schedule home-part --at 2027-03-10T09:00Z {TODAY}").out
+    mid = made.split()[1]
+    assert made == (
+        f"meeting {mid} scheduled: HOME–PART partnership meeting, 2027-03-10T09:00Z, 90 min, "
+        f"Online; the invitation {sent}"
+    )
+    moved = ok(db_url, home, f"meetings reschedule {mid} --at 2027-03-11T09:00Z {TODAY}").out
+    assert (
+        moved
+        == f"meeting {mid} moved to 2027-03-11T09:00Z (sequence 1); the updated invitation {sent}"
+    )
+    cancelled = ok(db_url, home, f"meetings cancel {mid} {TODAY}").out
+    assert cancelled == f"meeting {mid} cancelled (sequence 2); the cancellation {sent}"
 
 
 BAD_MEETINGS = [

@@ -20,7 +20,7 @@ from tests.factories import MAIL_FROM, SIGNATORIES, TODAY, notes
 from workflow import handlers, reminders
 from workflow.moves import advance
 from workflow.settings import Settings
-from workflow.tick import run_tick
+from workflow.tick import run_tick, tick
 from workflow.uow import UnitOfWork
 
 NOW = datetime(2026, 11, 22, 8, tzinfo=UTC)
@@ -126,6 +126,42 @@ def test_sign_open_renewal_and_expire_each_queue_one_notice(
         "Exchange: expired",
     ]
     assert {m["To"] for m in got} == {f"{factories.COORDINATOR_EMAIL}, {factories.UNIT_EMAIL}"}
+
+
+def test_a_window_a_late_tick_opened_is_mailed_in_plain_words_saying_it_is_late(
+    engine: Engine, slug: str, send: tuple[Path, Send]
+) -> None:
+    folder, run = send
+    opens = EXPIRES - timedelta(days=180)  # 3 December 2026
+    caught_up = opens + timedelta(days=8)  # no tick ran in between
+    handle_outbox(engine, TODAY)
+    with UnitOfWork(engine) as uow:
+        tick(uow, caught_up, now=datetime.combine(caught_up, NOW.timetz()))
+        uow.commit()
+    handle_outbox(engine, caught_up)
+    [notice] = [n for n in notes(engine, "event_notice") if n.payload["trigger"] == "open_renewal"]
+    assert run(notice.id, caught_up) == "sent"
+    [msg] = [m for m in mails(folder) if m["Subject"] == "Exchange: renewal window opened"]
+    text, html = (msg.get_body((kind,)) for kind in ("plain", "html"))
+    assert text is not None
+    assert html is not None
+    plain = text.get_content().replace("\r\n", "\n")
+    assert 'The renewal window of "Exchange" opened on 3 December 2026. The agreement expires ' \
+        "on 1 June 2027 (in 172 days)." in plain  # fmt: skip
+    late = (
+        "This happened on 3 December 2026; this notice is late because Accord's daily check "
+        "(accord tick) had not run since that day; it caught up on 11 December 2026."
+    )
+    assert late in plain
+    assert late.replace("'", "&#39;") in html.get_content()
+    assert "This was recorded automatically by Accord on 11 December 2026 at 08:00 UTC." in plain
+    command = (
+        f"accord agreements advance {slug} renew --on YYYY-MM-DD --until YYYY-MM-DD "
+        "--signatory HOME=NAME --signatory PART=NAME"
+    )
+    assert command in plain
+    assert "Trigger" not in plain
+    assert "system" not in plain
 
 
 def test_a_renewal_cancels_the_old_terms_reminders_and_schedules_the_new(

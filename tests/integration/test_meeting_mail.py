@@ -21,6 +21,7 @@ from tasks.delivering import deliver
 from tests import factories
 from tests.factories import COORDINATOR_EMAIL, MAIL_FROM, PARTNER_EMAIL, notes
 from workflow import meetings
+from workflow.seeding import load_seed_file, seed
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 
@@ -144,3 +145,43 @@ def test_a_cancellation_carries_method_cancel_with_the_same_uid(
     people = sorted([COORDINATOR_EMAIL, PARTNER_EMAIL])
     assert calendar_of(cancelled) == ("CANCEL", UID, 1, STARTS, "CANCELLED", people)
     assert send("meeting_cancellation", 1, TODAY) == ("skipped", None)
+
+
+@pytest.mark.parametrize("replies_read", [False, True], ids=["replies-unread", "replies-read"])
+def test_the_seeded_heidelberg_invitation_shows_each_side_its_own_time(
+    engine: Engine, tmp_path: Path, replies_read: bool
+) -> None:
+    seed(engine, load_seed_file(factories.ROOT / "data" / "seed.toml"), today=TODAY)
+    with UnitOfWork(engine) as uow:
+        [meeting] = meetings.schedule_due(uow, TODAY, D)
+        uow.commit()
+    assert (meeting.partnership.slug, meeting.starts_at) == ("hust-heidelberg", STARTS)
+    [row] = notes(engine, "meeting_invitation")
+    folder = tmp_path / "mail"
+    settings = Settings(home=tmp_path, mail_from=MAIL_FROM, mail_replies_read=replies_read)
+    now = datetime(2026, 11, 22, 8, tzinfo=UTC)
+    assert deliver(engine, row.id, FileMailer(folder), settings, today=TODAY, now=now).status == (
+        "sent"
+    )
+    [path] = folder.glob("*.eml")
+    msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    assert isinstance(msg, EmailMessage)
+    text, html = (msg.get_body((kind,)) for kind in ("plain", "html"))
+    assert text is not None
+    assert html is not None
+    # The file mailer writes the wire format: lines end in CRLF.
+    plain, markup = (part.get_content().replace("\r\n", "\n") for part in (text, html))
+    assert "When:        Friday 15 January 2027, 09:00 UTC\n" in plain
+    assert "Local time:  17:00 in Wuhan (HUST, UTC+8)\n" in plain
+    assert "             10:00 in Heidelberg (UTC+1)\n" in plain
+    assert "17:00 in Wuhan (HUST, UTC+8)<br>10:00 in Heidelberg (UTC+1)" in markup
+
+    [attached] = [p for p in msg.iter_attachments() if p.get_filename() == "invite.ics"]
+    [event] = Calendar.from_ical(attached.get_content()).events
+    # The organiser is the sender the mail comes from; RSVP only where replies are read.
+    assert event.organizer == "mailto:accord@accord.example"
+    assert event.organizer.params["CN"] == "Accord"
+    rsvp = "TRUE" if replies_read else "FALSE"
+    assert [a.params["RSVP"] for a in event.attendees] == [rsvp, rsvp]
+    asked = "Please accept or decline it in your calendar"
+    assert (asked in plain, asked in markup) == (replies_read, replies_read)

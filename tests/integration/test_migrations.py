@@ -89,3 +89,35 @@ def test_upgrade_downgrade_upgrade_without_drift(empty_url: str) -> None:
     command.upgrade(cfg, "head")
     command.check(cfg)
     assert leftovers(empty_url) == first
+
+
+def test_0005_gives_existing_institutions_an_empty_time_zone_and_takes_it_away_again(
+    empty_url: str,
+) -> None:
+    cfg = migrations.config(empty_url)
+    command.upgrade(cfg, "0004")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO institutions (slug, name, kind, country, city) "
+                    "VALUES ('hust', 'HUST', 'university', 'CN', 'Wuhan')"
+                )
+            )
+        engine.dispose()
+        command.upgrade(cfg, "0005")
+        with engine.connect() as conn:
+            # Unknown, not UTC: `accord seed` fills it from the seed file (see README).
+            rows = conn.execute(text("SELECT slug, city, time_zone FROM institutions")).all()
+        assert [tuple(r) for r in rows] == [("hust", "Wuhan", None)]
+        engine.dispose()
+
+        command.downgrade(cfg, "0004")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("institutions")}
+            rows = conn.execute(text("SELECT slug, city FROM institutions")).all()
+        assert "time_zone" not in columns
+        assert [tuple(r) for r in rows] == [("hust", "Wuhan")]
+    finally:
+        engine.dispose()

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from models import (
     Agreement,
@@ -96,6 +96,40 @@ def test_seeding_twice_changes_nothing(engine: Engine, data: SeedFile) -> None:
     assert sum(again.created.values()) == again.moves == 0
     assert again.unchanged == {kind: len(getattr(data, kind)) for kind in KINDS}
     assert str(again).startswith("created nothing; unchanged 5 sources")
+
+
+def _zones(engine: Engine) -> dict[str, str | None]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Institution.slug, Institution.time_zone))
+        return {row.slug: row.time_zone for row in rows}
+
+
+def test_seeding_again_fills_in_time_zones_the_rows_lack_and_keeps_those_set(
+    engine: Engine, data: SeedFile
+) -> None:
+    seed(engine, data, today=DAY)
+    assert _zones(engine) == {i.slug: i.time_zone for i in data.institutions}
+    with engine.begin() as conn:
+        # A database seeded before institutions had a time zone (migration 0005 leaves NULL),
+        # where somebody has since set one by hand: that one is theirs to keep.
+        conn.execute(update(Institution).values(time_zone=None))
+        conn.execute(
+            update(Institution).where(Institution.slug == "qmul").values(time_zone="Europe/Dublin")
+        )
+    before = (_counts(engine), _agreements(engine))
+
+    again = seed(engine, data, today=DAY)
+    n = len(data.institutions) - 1
+    assert (again.filled["institutions"], again.unchanged["institutions"]) == (n, 1)
+    assert str(again).endswith(f"; filled in the missing time zone of {n} institutions")
+    assert again.as_dict()["filled"]["institutions"] == n
+    expected = {i.slug: i.time_zone for i in data.institutions} | {"qmul": "Europe/Dublin"}
+    assert _zones(engine) == expected
+    assert (_counts(engine), _agreements(engine)) == before
+
+    third = seed(engine, data, today=DAY)
+    assert set(third.filled.values()) == {0}
+    assert "filled" not in str(third)
 
 
 @pytest.mark.parametrize("day", [DAY, date.today()], ids=["pinned-day", "real-today"])
@@ -228,7 +262,8 @@ def test_a_partnership_proposed_before_seeding_is_reused(engine: Engine, data: S
         propose(uow, early)
         uow.commit()
     report = seed(engine, data, today=DAY)
-    assert (report.unchanged["institutions"], report.unchanged["partnerships"]) == (2, 1)
+    # The two were there without a time zone: the file's zones fill them in.
+    assert (report.filled["institutions"], report.unchanged["partnerships"]) == (2, 1)
     with UnitOfWork(engine) as uow:
         kpa = uow.session.scalars(select(Agreement).where(Agreement.slug == "hust-qmul-kpa")).one()
         assert kpa.partnership.slug == "hust-queen-mary"

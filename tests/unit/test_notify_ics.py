@@ -64,9 +64,19 @@ def test_request_has_every_field_a_calendar_needs() -> None:
     assert event.attendees[0].params["CN"] == "Ann Müller"
     for attendee in event.attendees:
         assert attendee.params["ROLE"] == "REQ-PARTICIPANT"
-        assert attendee.params["RSVP"] == "TRUE"
         assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
     assert b"DTSTART:20270120T090000Z\r\n" in build()
+
+
+@pytest.mark.parametrize(("rsvp", "expected"), [(True, "TRUE"), (False, "FALSE")])
+def test_attendees_are_asked_to_reply_only_when_asked_for(rsvp: bool, expected: str) -> None:
+    _, event = parse(build(rsvp=rsvp))
+    assert [a.params["RSVP"] for a in event.attendees] == [expected, expected]
+
+
+def test_without_a_word_about_replies_nobody_is_asked_to_reply() -> None:
+    _, event = parse(build())
+    assert [a.params["RSVP"] for a in event.attendees] == ["FALSE", "FALSE"]
 
 
 def test_cancel_keeps_the_uid_and_says_cancelled() -> None:

@@ -61,8 +61,37 @@ def test_the_articles_named_partnership_contacts_are_set_and_marked_as_assumptio
     assert heidelberg.meeting_cadence == "annual"
 
 
+ZONES = {
+    "hust": "Asia/Shanghai",
+    "rwth": "Europe/Berlin",
+    "heidelberg": "Europe/Berlin",
+    "qmul": "Europe/London",
+    "itmo": "Europe/Moscow",
+    "ustb": "Asia/Shanghai",
+    "tata-steel": "Asia/Kolkata",
+    "tohoku": "Asia/Tokyo",
+    "uk-consulate-wuhan": "Asia/Shanghai",
+}
+
+
+def test_every_institution_has_a_time_zone_marked_as_an_assumption(real: SeedFile) -> None:
+    assert {i.slug: i.time_zone for i in real.institutions} == ZONES
+    for institution in real.institutions:
+        # No article states a time zone: each is read from the city or country, and says so.
+        note = institution.time_zone_assumption or ""
+        assert note.startswith("No article gives a time zone;"), institution.slug
+        assert str(institution.time_zone) in note, institution.slug
+
+
 CASES = {
     # name: (anchor, old, new, what the message names after file:line)
+    "time zone that is not an IANA name": (
+        'slug = "hust"',
+        'time_zone = "Asia/Shanghai"',
+        'time_zone = "Asia/Wuhan"',
+        "institutions[0] 'hust' time_zone: 'Asia/Wuhan' is not an IANA time zone name "
+        "(such as Europe/Berlin)",
+    ),
     "CR/LF in a person's name": (
         'slug = "chen-jie"',
         'name = "Chen Jie"',
