@@ -43,11 +43,15 @@ def upgrade(
 ) -> None:
     """Migrate the database up to REVISION (default: head)."""
     url = database_url()
+    cfg = migrations.config(url)
+    applied: list[object] = cfg.attributes.setdefault("applied", [])
     try:
-        command.upgrade(migrations.config(url), revision)
+        command.upgrade(cfg, revision)
     except CommandError as exc:  # an unknown revision: the user's input, not a bug
         raise InvalidInput(f"cannot upgrade to {revision!r}: {exc}") from None
-    typer.echo(f"database at {_describe(*_current(url))}")
+    # Two upgrades at once queue on a lock: the second finds the first one's work done.
+    done = "" if applied else "nothing to do: "
+    typer.echo(f"{done}database at {_describe(*_current(url))}")
 
 
 @app.command()
