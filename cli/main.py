@@ -12,7 +12,13 @@ from collections.abc import Sequence
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+)
 from typer.main import get_command
 
 from cli import agreements, db, meetings, ops, overview, reminders
@@ -94,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(exc, EXIT_USER)
     except ValidationError as exc:
         return fail(_settings_message(exc), EXIT_USER)
+    except IntegrityError as exc:  # a clash no check before could see (another writer's row)
+        from workflow.integrity import integrity_message
+
+        return fail(integrity_message(exc), EXIT_USER)
     except DataError as exc:  # a value the schema cannot hold: too long, out of range
         return fail(f"the database refused a value: {first_line(exc.orig)}", EXIT_USER)
     except (OperationalError, ProgrammingError) as exc:

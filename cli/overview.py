@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -24,15 +24,31 @@ from workflow.uow import UnitOfWork
 DUE_SOON_DAYS = 180
 
 
-def tick(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
+def tick(
+    today: TodayOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would move and change nothing.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
     """Fire the moves time drives (renewal windows, lapses) as `system`; idempotent per day."""
-    day = today_from(today)
+    from datetime import UTC, datetime
+
+    from workflow.errors import InvalidInput
+
+    day, real = today_from(today), datetime.now(UTC).date()
+    if day > real and not dry_run:
+        raise InvalidInput(
+            f"--today {day.isoformat()} is after today ({real.isoformat()}, UTC): a future day "
+            "would make moves that cannot be undone; see them with --dry-run"
+        )
     with engine_scope() as engine:
-        report = run_tick(UnitOfWork(engine), day)
+        report = run_tick(UnitOfWork(engine), day, dry_run=dry_run)
     if as_json:
         echo_json(
             {
                 "today": day.isoformat(),
+                "dry_run": dry_run,
                 "total": report.total,
                 "moved": {trigger: sorted(slugs) for trigger, slugs in report.moved.items()},
                 "refused": report.refused,
@@ -40,7 +56,8 @@ def tick(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
             }
         )
         return
-    typer.echo(f"tick {day.isoformat()}: {report.total} move(s)")
+    marked = " (dry run: nothing changed)" if dry_run else ""
+    typer.echo(f"tick {day.isoformat()}{marked}: {report.total} move(s)")
     for trigger, slugs in sorted(report.moved.items()):
         typer.echo(f"  {trigger}: {', '.join(sorted(slugs))}")
     for refusal in report.refused:

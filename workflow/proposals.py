@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from models.tables import (
     Agreement,
@@ -19,17 +20,15 @@ from models.tables import (
     Unit,
 )
 from workflow.errors import InvalidInput, NotFound
+from workflow.integrity import clash_of, is_clash_on
 from workflow.lifecycle import INITIAL, PROPOSE
 from workflow.moves import record_event, utc_midnight
+from workflow.slugs import agreement_slug, free_slug, pair_slug, slug_taken, slugify
 from workflow.uow import UnitOfWork
 from workflow.validation import header_safe
 
-_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
-
-
-def slugify(text: str) -> str:
-    """A readable, URL-safe slug: lower case, words joined by hyphens."""
-    return _SLUG_JUNK.sub("-", text.casefold()).strip("-")[:100] or "agreement"
+__all__ = ["Proposal", "find_institution", "parse_kind", "propose", "slugify"]
+_ATTEMPTS = 50  # a retry follows a rival's commit, so each one makes progress
 
 
 def parse_kind(value: str) -> AgreementKind:
@@ -122,47 +121,39 @@ def propose(uow: UnitOfWork, p: Proposal, *, now: datetime | None = None) -> Agr
     if unit is not None and unit.institution_id not in (home.id, partner.id):
         raise InvalidInput(f"unit {unit.name!r} belongs to neither party")
 
-    partnership = uow.session.scalars(
-        select(Partnership).where(
-            Partnership.home_id == home.id, Partnership.partner_id == partner.id
-        )
-    ).first()
-    if partnership is None:
-        partnership = Partnership(
-            slug=slugify(f"{home.label}-{partner.label}"), home_id=home.id, partner_id=partner.id
-        )
-        uow.session.add(partnership)
-
-    slug = p.slug or _free_slug(uow, slugify(f"{home.label}-{partner.label}-{title}"))
-    if uow.session.scalar(select(Agreement.id).where(Agreement.slug == slug)) is not None:
-        raise InvalidInput(f"an agreement with slug {slug!r} exists already")
+    partnership = _partnership(uow, home, partner)
+    if p.slug is not None and slug_taken(uow, p.slug):
+        raise InvalidInput(_taken(p.slug))
     now = now or datetime.now(UTC)
-    agreement = Agreement(
-        slug=slug,
-        partnership=partnership,
-        kind=kind,
-        title=title,
-        owning_unit=unit,
-        coordinator=coordinator,
-        state=INITIAL,
-        version=1,
-        proposed_on=p.proposed_on,
-        term_months=p.term_months,
-        notice_days=p.notice_days,
-        renewal_window_days=p.renewal_window_days,
-        term_no=0,
-        source_id=p.source_id,
-        initiative_id=p.initiative_id,
-        assumptions=p.assumptions,
-        created_at=now,
-        updated_at=now,
-    )
-    agreement.parties = [
-        AgreementParty(institution_id=home.id, position=0),
-        AgreementParty(institution_id=partner.id, position=1),
-    ]
-    uow.session.add(agreement)
-    uow.session.flush()
+
+    def build(slug: str) -> Agreement:
+        agreement = Agreement(
+            slug=slug,
+            partnership=partnership,
+            kind=kind,
+            title=title,
+            owning_unit=unit,
+            coordinator=coordinator,
+            state=INITIAL,
+            version=1,
+            proposed_on=p.proposed_on,
+            term_months=p.term_months,
+            notice_days=p.notice_days,
+            renewal_window_days=p.renewal_window_days,
+            term_no=0,
+            source_id=p.source_id,
+            initiative_id=p.initiative_id,
+            assumptions=p.assumptions,
+            created_at=now,
+            updated_at=now,
+        )
+        agreement.parties = [
+            AgreementParty(institution_id=home.id, position=0),
+            AgreementParty(institution_id=partner.id, position=1),
+        ]
+        return agreement
+
+    agreement = _insert(uow, build, p.slug, agreement_slug(home, partner, title, kind))
     record_event(
         uow,
         agreement_id=agreement.id,
@@ -179,13 +170,58 @@ def propose(uow: UnitOfWork, p: Proposal, *, now: datetime | None = None) -> Agr
     return agreement
 
 
-def _free_slug(uow: UnitOfWork, base: str) -> str:
-    taken = set(
-        uow.session.scalars(select(Agreement.slug).where(Agreement.slug.like(f"{base}%"))).all()
+def _taken(slug: str) -> str:
+    return (
+        f"the slug {slug!r} exists already (an agreement or a partnership has it): choose another"
     )
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+
+
+def _partnership(uow: UnitOfWork, home: Institution, partner: Institution) -> Partnership:
+    """The pair's partnership, created under a free slug if there is none yet."""
+    for attempt in range(_ATTEMPTS):
+        found = uow.session.scalars(
+            select(Partnership).where(
+                Partnership.home_id == home.id, Partnership.partner_id == partner.id
+            )
+        ).first()
+        if found is not None:
+            return found
+        created = Partnership(
+            slug=free_slug(uow, pair_slug(home, partner)), home_id=home.id, partner_id=partner.id
+        )
+        try:
+            with uow.session.begin_nested():
+                uow.session.add(created)
+        except IntegrityError as exc:
+            # Another proposal created the pair, or took the slug, since we looked: look again.
+            if clash_of(exc) is None or attempt == _ATTEMPTS - 1:
+                raise
+            continue
+        return created
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _insert(
+    uow: UnitOfWork, build: Callable[[str], Agreement], wanted: str | None, base: str
+) -> Agreement:
+    """Insert the agreement under `wanted`, else under the first free slug from `base`.
+
+    Two proposals with one title both find the same slug free; the second INSERT waits for the
+    first to commit, clashes, and tries the next free slug (inside a savepoint, so the rest of
+    the transaction survives). On SQLite, BEGIN IMMEDIATE queues them and nothing clashes.
+    """
+    for attempt in range(_ATTEMPTS):
+        agreement = build(wanted or free_slug(uow, base))
+        try:
+            with uow.session.begin_nested():
+                uow.session.add(agreement)
+        except IntegrityError as exc:
+            if not is_clash_on(exc, "agreements", "slug"):
+                raise
+            if wanted is not None:
+                raise InvalidInput(_taken(wanted)) from None
+            if attempt == _ATTEMPTS - 1:
+                raise
+            continue
+        return agreement
+    raise AssertionError("unreachable: the last attempt returns or raises")

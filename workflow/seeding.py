@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, select, tuple_, update
+from sqlalchemy import Engine, func, select, tuple_, update
 
 from models import tables
 from workflow.errors import InvalidInput, MoveRefused, NotFound
@@ -34,6 +34,8 @@ _ONE = {"people": "person"} | {kind: kind.removesuffix("s") for kind in KINDS if
 # Columns added after a database may have been seeded: a row already there gets the file's value
 # where it has none; a value it holds (set by hand since) is kept.
 FILLED: dict[str, tuple[str, ...]] = {"institutions": ("time_zone",)}
+# The key of the PostgreSQL advisory lock a seed holds for its transaction.
+SEED_LOCK = 0x5EED_F11E
 
 
 # Applying the file. Reference rows are written directly (they have no lifecycle); agreements
@@ -54,6 +56,8 @@ class SeedReport:
             said = [f"{n} {_ONE[kind] if n == 1 else kind}" for kind, n in numbers.items() if n]
             return ", ".join(said) or "nothing"
 
+        if not any(self.created.values()) and not any(self.filled.values()):
+            return f"nothing to do: unchanged {counts(self.unchanged)}"
         moves = self.moves
         moves_said = f" ({moves} {'move' if moves == 1 else 'moves'} replayed)" if moves else ""
         said = f"created {counts(self.created)}{moves_said}; unchanged {counts(self.unchanged)}"
@@ -144,6 +148,10 @@ def seed(engine: Engine, data: SeedFile, *, today: date, actor: str = "seed") ->
     """Store what `data` holds and the database lacks, in ONE transaction; existing rows stay."""
     report, ids = SeedReport(), Ids()
     with UnitOfWork(engine) as uow:
+        if uow.dialect == "postgresql":
+            # One seed at a time, as BEGIN IMMEDIATE gives on SQLite: two at once would both
+            # find the file's rows missing, and the second would fail on their unique keys.
+            uow.conn.execute(select(func.pg_advisory_xact_lock(SEED_LOCK)))
         for kind, model in TABLES:
             rows = {_key(kind, entry, ids): entry for entry in getattr(data, kind)}
             ids[kind] = _stored(uow, kind, model, rows, ids)

@@ -99,8 +99,13 @@ def _not_before(day: date, last_at: datetime | None) -> datetime:
     return max(start, last_at) if last_at is not None else start
 
 
-def tick(uow: UnitOfWork, today: date, *, now: datetime | None = None) -> TickReport:
-    """Fire every due time-driven trigger as actor `system`; a second tick for a day is a no-op."""
+def tick(
+    uow: UnitOfWork, today: date, *, now: datetime | None = None, dry_run: bool = False
+) -> TickReport:
+    """Fire every due time-driven trigger as actor `system`; a second tick for a day is a no-op.
+
+    A dry run judges the same candidates and reports the same moves, but writes nothing.
+    """
     now = now or datetime.now(UTC)
     report = TickReport(today)
     groups: dict[tuple[str, str, str], list[tuple[Any, datetime]]] = defaultdict(list)
@@ -112,6 +117,10 @@ def tick(uow: UnitOfWork, today: date, *, now: datetime | None = None) -> TickRe
             report.refused.append(f"{row.slug}: {exc}")
             continue
         groups[(trigger, str(row.state), dest)].append((row, when))
+    if dry_run:
+        for (trigger, _, _), members in groups.items():
+            report.moved[trigger].extend(row.slug for row, _ in members)
+        return report
 
     for (trigger, source, dest), members in groups.items():
         for start in range(0, len(members), _CHUNK):
@@ -278,9 +287,10 @@ def _apply_group_as_json(
     report.moved[trigger].extend(row.slug for row, _ in members if row.id in moved)
 
 
-def run_tick(uow: UnitOfWork, today: date) -> TickReport:
+def run_tick(uow: UnitOfWork, today: date, *, dry_run: bool = False) -> TickReport:
     """The tick as a use case: one transaction for the whole day's time-driven moves."""
     with uow:
-        report = tick(uow, today)
-        uow.commit()
+        report = tick(uow, today, dry_run=dry_run)
+        if not dry_run:
+            uow.commit()
     return report

@@ -17,9 +17,12 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from models import make_engine
+from tests import factories
 from tests.conftest import PG_ADMIN_URL
 from tests.integration.test_bad_input import snapshot
 from tests.integration.test_cli import Outcome, ok, run_cli
+from tests.integration.test_seed import _counts
 
 ACCORD = Path(sys.executable).with_name("accord")
 NOT_READY = "accord: error: database not ready: run `accord db upgrade`\n"
@@ -133,3 +136,46 @@ def test_the_console_script_prints_one_line_and_no_traceback(db_url: str, tmp_pa
     debug = accord("board", ACCORD_HOME=str(home), ACCORD_DEBUG="1")
     assert debug.returncode == 70
     assert debug.stderr.startswith("Traceback (most recent call last):")
+
+
+def test_a_downgrade_that_would_drop_rows_lists_them_and_asks_for_yes(blank_url: str) -> None:
+    ok(blank_url, "db upgrade")
+    engine = make_engine(blank_url)
+    try:
+        factories.institutions(engine)
+        factories.active(engine)  # 1 agreement, 5 events, 5 outbox rows
+        before = _counts(engine)
+        refused = run_cli(blank_url, "db downgrade base")
+        assert "refused: the downgrade would drop" in failed(refused)
+        assert "run it again with --yes" in refused.err
+        listed = refused.out.splitlines()
+        assert listed[0] == "downgrade to base would drop:"
+        assert ["table", "agreement_events", "(append-only", "history)", "5", "rows"] in [
+            line.split() for line in listed
+        ]
+        assert ["table", "institutions", "2", "rows"] in [line.split() for line in listed]
+        assert _counts(engine) == before
+        assert ok(blank_url, "db current").out.endswith("(head)\n")
+
+        # A partial downgrade names the columns it drops, with the rows that held them.
+        partial = run_cli(blank_url, "db downgrade 0003")
+        failed(partial)
+        assert ["column", "outbox.handled_at", "5", "rows"] in [
+            line.split() for line in partial.out.splitlines()
+        ]
+        assert _counts(engine) == before
+
+        dropped = ok(blank_url, "db downgrade base --yes").out
+        assert dropped.startswith("dropped:\n")
+        assert dropped.endswith("database at none (empty database): run `accord db upgrade`\n")
+    finally:
+        engine.dispose()
+    assert failed(run_cli(blank_url, "agreements list")) == NOT_READY
+
+
+def test_a_downgrade_of_an_empty_database_does_not_ask(blank_url: str) -> None:
+    ok(blank_url, "db upgrade")
+    done = ok(blank_url, "db downgrade base").out
+    assert done.startswith("dropped:\n")
+    assert "table agreement_events (append-only history)  0 rows" in done
+    assert ok(blank_url, "db current").out.startswith("none")

@@ -95,7 +95,7 @@ def test_seeding_twice_changes_nothing(engine: Engine, data: SeedFile) -> None:
     assert (_counts(engine), _agreements(engine)) == before
     assert sum(again.created.values()) == again.moves == 0
     assert again.unchanged == {kind: len(getattr(data, kind)) for kind in KINDS}
-    assert str(again).startswith("created nothing; unchanged 5 sources")
+    assert str(again).startswith("nothing to do: unchanged 5 sources")
 
 
 def _zones(engine: Engine) -> dict[str, str | None]:

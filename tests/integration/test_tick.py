@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 
 from tests import factories
 from tests.factories import SIGNATORIES, TODAY, Snapshot
+from tests.integration.test_cli import ok, run_cli
 from workflow.moves import advance
 from workflow.tick import TickReport, run_tick
 from workflow.uow import UnitOfWork
@@ -216,3 +217,46 @@ def test_tick_never_dates_an_event_before_the_previous_one(engine: Engine) -> No
                 f"{slug}: {last[1]} at {last[5]:%F} after {previous[1]} at {previous[5]:%F}"
             )
     assert backwards == []
+
+
+def test_a_future_day_is_refused_and_changes_nothing(
+    engine: Engine, db_url: str, world: dict[str, str]
+) -> None:
+    before = snapshots(engine, world)
+    today = datetime.now(UTC).date()
+    for day in (today + timedelta(days=1), date(9999, 12, 31)):
+        outcome = run_cli(db_url, f"tick --today {day.isoformat()}")
+        assert (outcome.code, outcome.out) == (1, ""), outcome
+        assert outcome.err == (
+            f"accord: error: --today {day.isoformat()} is after today ({today.isoformat()}, UTC): "
+            "a future day would make moves that cannot be undone; see them with --dry-run\n"
+        )
+    assert snapshots(engine, world) == before
+
+
+def test_a_dry_run_reports_what_would_move_and_changes_nothing(
+    engine: Engine, db_url: str, world: dict[str, str]
+) -> None:
+    before = snapshots(engine, world)
+    dry = ok(db_url, f"tick --today {TODAY.isoformat()} --dry-run").out.splitlines()
+    assert dry == [
+        f"tick {TODAY.isoformat()} (dry run: nothing changed): 3 move(s)",
+        f"  expire: {', '.join(sorted([world['lapsed'], world['suspended']]))}",
+        f"  open_renewal: {world['window']}",
+    ]
+    as_json = ok(db_url, f"tick --today {TODAY.isoformat()} --dry-run --json").json()
+    assert snapshots(engine, world) == before
+    # Any day, the future included: everything in force has lapsed by 9999-12-31.
+    far = ok(db_url, "tick --today 9999-12-31 --dry-run --json").json()
+    assert (far["dry_run"], far["total"]) == (True, 5)
+    assert sorted(far["moved"]["expire"]) == sorted(
+        world[role] for role in ("lapsed", "window", "later", "suspended", "renewed")
+    )
+    assert snapshots(engine, world) == before
+
+    real = ok(db_url, f"tick --today {TODAY.isoformat()} --json").json()
+    assert (as_json["dry_run"], real["dry_run"]) == (True, False)
+    assert {k: v for k, v in as_json.items() if k != "dry_run"} == {
+        k: v for k, v in real.items() if k != "dry_run"
+    }
+    assert snapshots(engine, world) != before
