@@ -19,7 +19,6 @@ from workflow.errors import InvalidInput
 from workflow.lifecycle import Trigger
 from workflow.moves import SignatoryInput
 from workflow.proposals import Proposal, propose, slugify
-from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 
 ActorOpt = Annotated[
@@ -130,6 +129,8 @@ def new(
     as_json: JsonFlag = False,
 ) -> None:
     """Propose a new agreement between two institutions; it starts in `proposed`."""
+    from workflow.settings import Settings
+
     today = today_from(None)
     if slug is not None and (slug != slugify(slug) or slug.isdigit()):
         raise InvalidInput(

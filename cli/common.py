@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from models import make_engine
 from workflow.errors import InvalidInput
-from workflow.settings import Settings
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -31,6 +30,8 @@ TodayOpt = Annotated[
 
 def database_url() -> str:
     """The database URL from a fresh Settings: tests and users change the env between calls."""
+    from workflow.settings import Settings  # pydantic-settings: paid by the commands that read it
+
     return Settings().resolved_database_url()
 
 

@@ -6,12 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from alembic import command
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 
-import migrations
 from cli.common import JsonFlag, database_url, echo_json, engine_scope, table, today_from
 from workflow.errors import InvalidInput
 
@@ -27,6 +22,11 @@ DEFAULT_SEED = Path(__file__).resolve().parents[1] / "data" / "seed.toml"
 
 def _current(url: str) -> tuple[str | None, tuple[str, ...]]:
     """The database's revision and the migrations' heads."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    import migrations  # Alembic and Mako take a quarter of a second: only `db` commands pay it
+
     heads = tuple(ScriptDirectory.from_config(migrations.config(url)).get_heads())
     with engine_scope() as engine, engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision(), heads
@@ -45,6 +45,11 @@ def upgrade(
     revision: Annotated[str, typer.Argument(metavar="REVISION", help="Target revision.")] = "head",
 ) -> None:
     """Migrate the database up to REVISION (default: head)."""
+    from alembic import command
+    from alembic.util.exc import CommandError
+
+    import migrations
+
     url = database_url()
     cfg = migrations.config(url)
     applied: list[object] = cfg.attributes.setdefault("applied", [])
@@ -99,8 +104,11 @@ def downgrade(
     ] = False,
 ) -> None:
     """Migrate the database down to REVISION; asks (--yes) before dropping anything with rows."""
+    from alembic import command
+    from alembic.util.exc import CommandError
     from sqlalchemy import pool
 
+    import migrations
     from models import make_engine
 
     url = database_url()

@@ -18,7 +18,6 @@ from workflow import meetings, ops_views
 from workflow.errors import InvalidInput, NotFound
 from workflow.meetings import MeetingDefaults
 from workflow.ops_views import MeetingView
-from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 
 app = typer.Typer(
@@ -78,6 +77,8 @@ def _view(uow: UnitOfWork, meeting_id: int) -> MeetingView:
 
 
 def _defaults(duration: int | None = None) -> MeetingDefaults:
+    from workflow.settings import Settings
+
     lead = Settings().meeting_lead_days
     if duration is None:
         return MeetingDefaults(lead_days=lead)

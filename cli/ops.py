@@ -12,14 +12,16 @@ import shlex
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli.common import JsonFlag, TodayOpt, dash, echo_json, engine_scope, table, today_from
 from workflow import deadletters, ops_views, outbox
-from workflow.settings import Settings
 from workflow.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from workflow.settings import Settings
 
 CELERY_APP = "tasks.app"
 QUEUE = "accord"
@@ -50,6 +52,8 @@ def celery_argv(program: str, extra: Sequence[str], settings: Settings) -> list[
 
 
 def _exec_celery(program: str, extra: Sequence[str]) -> None:
+    from workflow.settings import Settings
+
     settings = Settings()  # a bad ACCORD_* value fails here, as one line
     settings.resolved_database_url()  # creates the home folder of the embedded defaults
     settings.resolved_broker_url()
@@ -103,6 +107,8 @@ def _iso(moment: datetime | None) -> str | None:
 @outbox_app.command("status")
 def status(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
     """Outbox rows waiting, notifications by status, dead letters and the broker's queue."""
+    from workflow.settings import Settings
+
     day = today_from(today)
     with engine_scope() as engine, UnitOfWork(engine) as uow:
         box = outbox.status(uow)

@@ -27,7 +27,6 @@ from workflow.errors import InvalidInput
 from workflow.moves import load_subject_row
 from workflow.ops_views import PendingView
 from workflow.proposals import parse_kind
-from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -102,6 +101,7 @@ def run(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
     from notify.backends import mailer_from_settings
     from tasks.delivering import deliver
     from workflow.meetings import MeetingDefaults
+    from workflow.settings import Settings
     from workflow.sweep import sweep
 
     settings = Settings()
@@ -179,6 +179,8 @@ def policy(
     clear: Annotated[bool, typer.Option("--clear", help="back to the default")] = False,
 ) -> None:
     """Show or set the reminder days of one agreement kind (agreements may override it)."""
+    from workflow.settings import Settings
+
     if set_ is not None and clear:
         raise InvalidInput("give --set or --clear, not both")
     settings = Settings()
@@ -201,6 +203,8 @@ def offsets(
     today: TodayOpt = None,
 ) -> None:
     """Show or override the reminder days of one agreement; its pending reminders follow."""
+    from workflow.settings import Settings
+
     if set_ is not None and clear:
         raise InvalidInput("give --set or --clear, not both")
     settings = Settings()
