@@ -1,5 +1,5 @@
 # One image for every Accord process (migrate now; api, worker and beat later).
-FROM python:3.11-slim
+FROM python:3.11.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_LINK_MODE=copy
 RUN pip install --no-cache-dir "uv>=0.5,<1"
 WORKDIR /app
