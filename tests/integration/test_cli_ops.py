@@ -1,7 +1,8 @@
 """`accord outbox status`, `accord dead-letters list|replay` and the worker/beat command lines.
 
-The worker and beat themselves run as real processes in tests/e2e/test_embedded_demo.py: here,
-in-process, `accord worker` is only ever called with a bad setting (it would exec Celery).
+The worker and beat themselves run as real processes in tests/e2e/ (scripts/demo.sh, compose's
+services); in-process, `accord worker` is only ever called with a bad setting (it would exec
+Celery), and `accord beat` runs here only as a process of its own.
 """
 
 from __future__ import annotations
