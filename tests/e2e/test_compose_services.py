@@ -174,6 +174,7 @@ def test_worker_and_beat_come_up_healthy_as_the_image_user(
         wait_for(lambda: worker.logged(relayed), READY, "the worker to run beat's relay")
         home = deployment.image.workdir / deployment.env.get("ACCORD_HOME", "var")
         assert list(home.glob("celerybeat-schedule*")), f"no schedule file in {home}"
+        assert deployment.image.writable == [home], "nobody may write only ACCORD_HOME"
         assert worker.proc.poll() is None, tail(worker.log)
         assert beat.proc.poll() is None, tail(beat.log)
     finally:
