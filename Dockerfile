@@ -1,5 +1,5 @@
-# One image for every Accord process (migrate now; api, worker and beat later).
-FROM python:3.11-slim
+# One image for every Accord process: the one-shot migrate, the worker and beat.
+FROM python:3.11.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_LINK_MODE=copy
 RUN pip install --no-cache-dir "uv>=0.5,<1"
 WORKDIR /app
@@ -12,6 +12,9 @@ COPY cli ./cli
 COPY data ./data
 COPY notify ./notify
 RUN uv sync --locked --no-dev
-ENV PATH="/app/.venv/bin:$PATH"
+# The code and the venv stay root's; the processes run as nobody and write only ACCORD_HOME,
+# where beat keeps its schedule file (tests/e2e/test_compose_services.py runs them so).
+RUN install -d -o nobody -g nogroup /app/var
+ENV PATH="/app/.venv/bin:$PATH" ACCORD_HOME=/app/var
 USER nobody
 CMD ["accord", "board"]

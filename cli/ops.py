@@ -18,6 +18,7 @@ import typer
 
 from cli.common import JsonFlag, TodayOpt, dash, echo_json, engine_scope, table, today_from
 from workflow import deadletters, ops_views, outbox
+from workflow.errors import InvalidInput
 from workflow.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -51,12 +52,29 @@ def celery_argv(program: str, extra: Sequence[str], settings: Settings) -> list[
     return [*argv, *extra]
 
 
+def _schedule_folder(settings: Settings) -> None:
+    """Make ACCORD_HOME for beat's schedule file: with server URLs nothing else makes it."""
+    home = settings.home
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        writable, why = os.access(home, os.W_OK | os.X_OK), "is not writable"
+    except OSError as exc:
+        writable, why = False, f"cannot be made ({exc.strerror or type(exc).__name__})"
+    if not writable:
+        raise InvalidInput(
+            f"beat keeps its schedule file in ACCORD_HOME ({home}), which {why}: "
+            "set ACCORD_HOME to a folder it may write, or pass -s FILE"
+        )
+
+
 def _exec_celery(program: str, extra: Sequence[str]) -> None:
     from workflow.settings import Settings
 
     settings = Settings()  # a bad ACCORD_* value fails here, as one line
     settings.resolved_database_url()  # creates the home folder of the embedded defaults
     settings.resolved_broker_url()
+    if program == "beat" and not _given(extra, "-s", "--schedule"):
+        _schedule_folder(settings)
     argv = celery_argv(program, extra, settings)
     shown = shlex.join(["celery", *argv[3:]])
     typer.echo(f"accord: exec {shown}", err=True)

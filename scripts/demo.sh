@@ -2,8 +2,15 @@
 # The main job on embedded defaults (SQLite under ./var/, no server): install from the lock
 # file, migrate, seed the partnerships from the articles, fire today's time-driven moves, and
 # show the board of agreements by state. Then run the real Celery worker and beat for a short
-# while (broker: a SQLite file, mail: .eml files) until what is due today has been mailed.
+# while (broker: a SQLite file, mail: .eml files) until what is due today has been mailed, and
+# say what to run next. ACCORD_DEMO_MODE=finite (the default, and so far the only mode) is what
+# the tests run: every wait is bounded and the script ends.
 source "$(dirname "$0")/lib.sh"
+DEMO_MODE="${ACCORD_DEMO_MODE:-finite}"
+if [ "$DEMO_MODE" != finite ]; then
+  echo "demo.sh: ACCORD_DEMO_MODE=$DEMO_MODE is not a mode; leave it unset or set it to finite" >&2
+  exit 2
+fi
 ensure_env
 
 accord db upgrade
@@ -141,3 +148,15 @@ print(f"\n{len(files)} e-mail(s) are in {where}: one .eml file per message. Open
 print("mail program, or read them as text; an invitation carries invite.ics (METHOD:REQUEST),")
 print("which calendar programs accept.")
 EOF
+
+echo
+echo "==> next: the accord command is in .venv/bin/ (README.md, \"Using it\", has the rest)"
+next_step() { printf '    %-44s # %s\n' "$1" "$2"; }
+next_step "source .venv/bin/activate" "then \`accord --help\`"
+if [ -n "${ACCORD_HOME:-}" ]; then
+  next_step "export ACCORD_HOME=$(cd "$ACCORD_HOME" && pwd)" "where this demo's state is"
+fi
+next_step "accord board" "agreements by state, as above"
+next_step "accord agreements show hust-rwth-kpa" "one agreement: parties, stage, terms, sources"
+next_step "accord agreements triggers hust-rwth-kpa" "the moves it may make next"
+next_step "accord reminders due --today $in_60_days" "what the worker will mail, and when"

@@ -1,7 +1,8 @@
 """`accord outbox status`, `accord dead-letters list|replay` and the worker/beat command lines.
 
-The worker and beat themselves run as real processes in tests/e2e/test_embedded_demo.py: here,
-in-process, `accord worker` is only ever called with a bad setting (it would exec Celery).
+The worker and beat themselves run as real processes in tests/e2e/ (scripts/demo.sh, compose's
+services); in-process, `accord worker` is only ever called with a bad setting (it would exec
+Celery), and `accord beat` runs here only as a process of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import Engine, select
 from cli.ops import celery_argv
 from models import Agreement, Person
 from tests import factories
+from tests.e2e.services import wait_for
 from tests.integration.test_cli import run_cli
 from tests.integration.test_cli_mail import TODAY, accord, mails, ok, refused, state
 from workflow.settings import Settings
@@ -59,6 +61,46 @@ def test_worker_and_beat_refuse_a_bad_setting_in_one_line(tmp_path: Path, progra
     assert outcome.code == 1, outcome
     assert outcome.err.startswith("accord: error: bad setting ACCORD_SWEEP_INTERVAL:")
     assert len(outcome.err.splitlines()) == 1
+
+
+def _beat(tmp_path: Path, home: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """`accord beat` as a process (it execs Celery), on server-style URLs: nothing but beat
+    itself makes ACCORD_HOME then, as under compose."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    env.update(
+        ACCORD_HOME=str(home),
+        ACCORD_DATABASE_URL=f"sqlite:///{tmp_path / 'accord.db'}",
+        ACCORD_BROKER_URL=f"sqla+sqlite:///{tmp_path / 'broker.db'}",
+    )
+    log = tmp_path / "beat.log"
+    with log.open("wb") as out:
+        accord_bin = Path(sys.executable).with_name("accord")
+        return subprocess.Popen([str(accord_bin), "beat"], env=env, stdout=out, stderr=out), log
+
+
+def test_beat_makes_its_schedule_folder(tmp_path: Path) -> None:
+    home = tmp_path / "not" / "yet" / "here"
+    beat, log = _beat(tmp_path, home)
+    try:
+        wait_for(
+            lambda: list(home.glob("celerybeat-schedule*")) or beat.poll() is not None,
+            60, "beat's schedule file",
+        )  # fmt: skip
+        assert beat.poll() is None, log.read_text()
+    finally:
+        beat.terminate()
+        beat.wait(timeout=30)
+
+
+def test_beat_says_when_its_schedule_folder_cannot_be_made(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    beat, log = _beat(tmp_path, blocker / "home")
+    assert beat.wait(timeout=60) == 1, log.read_text()
+    err = log.read_text()
+    assert err.startswith("accord: error: beat keeps its schedule file in ACCORD_HOME"), err
+    assert "set ACCORD_HOME to a folder it may write, or pass -s FILE" in err
+    assert len(err.splitlines()) == 1
 
 
 def _status(db_url: str, home: Path, extra: str = "") -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +65,28 @@ def test_worker_beat_and_mail_viewer_run_after_migration_and_restart() -> None:
 def test_redis_keeps_queued_messages_across_a_restart() -> None:
     command = _compose()["services"]["redis"]["command"]
     assert command[command.index("--appendonly") + 1] == "yes"
+
+
+# A release is major.minor.patch; PostgreSQL numbers its releases major.minor (16.6).
+TWO_PART_RELEASES = {"postgres"}
+
+
+def _images() -> dict[str, str]:
+    """Every image the stack pulls: compose's `image:` lines and the Dockerfile's FROM."""
+    found = {name: s["image"] for name, s in _compose()["services"].items() if "image" in s}
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.startswith("FROM "):
+            found["Dockerfile"] = line.split()[1]
+    return found
+
+
+def test_every_image_is_pinned_to_a_release() -> None:
+    """`latest` or a bare major (`redis:7`) pulls something else next month; name the release."""
+    loose = {}
+    for where, image in _images().items():
+        name, _, tag = image.rpartition(":")
+        parts = 2 if name.rsplit("/", 1)[-1] in TWO_PART_RELEASES else 3
+        if not re.fullmatch(rf"v?\d+(\.\d+){{{parts - 1}}}(-[a-z0-9.]+)?", tag):
+            loose[where] = image
+    assert "Dockerfile" in _images(), "the Dockerfile has no FROM line"
+    assert not loose, f"images not pinned to a release: {loose}"
