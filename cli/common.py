@@ -59,9 +59,12 @@ def parse_date(value: str | None, option: str) -> date | None:
     if not _ISO_DAY.fullmatch(text):
         raise InvalidInput(f"{option}: {value!r} is not a date; use YYYY-MM-DD")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise InvalidInput(f"{option}: {value!r} is not a real date ({exc})") from None
+    from workflow.validation import within_horizon
+
+    return within_horizon(day, option)
 
 
 def today_from(value: str | None) -> date:
@@ -70,10 +73,15 @@ def today_from(value: str | None) -> date:
 
 
 def actor_from(value: str | None) -> str:
-    """The --actor given, else the login name, else `cli`."""
+    """The --actor given, else the login name, else `cli`; checked as any actor is."""
+    from workflow.validation import actor_name
+
     if value is not None:
-        return value
-    return os.environ.get("USER") or "cli"
+        return actor_name(value, "--actor")
+    try:
+        return actor_name(os.environ.get("USER") or "cli", "the login name in $USER")
+    except InvalidInput as exc:  # the user never typed it: say where it came from, and the way out
+        raise InvalidInput(f"{exc}; give --actor NAME") from None
 
 
 def echo_json(data: Any) -> None:
