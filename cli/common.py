@@ -30,14 +30,26 @@ TodayOpt = Annotated[
 
 
 def database_url() -> str:
-    """The database URL from a fresh Settings: tests and users change the env between calls."""
-    return Settings().resolved_database_url()
+    """The database URL from a fresh Settings: tests and users change the env between calls.
+
+    A SQLite file's folder must exist (the embedded default's is made); the file itself need
+    not, for `accord db upgrade` creates it.
+    """
+    from workflow.database_file import check_folder
+
+    return check_folder(Settings().resolved_database_url())
 
 
 @contextmanager
 def engine_scope() -> Iterator[Engine]:
-    """An engine for this invocation, disposed at the end so no connection outlives the command."""
-    engine = make_engine(database_url())
+    """An engine for this invocation, disposed at the end so no connection outlives the command.
+
+    The database must exist: SQLite would create an empty file on connecting, so a command
+    other than `accord db upgrade` would leave one behind.
+    """
+    from workflow.database_file import require_database
+
+    engine = make_engine(require_database(database_url()))
     try:
         yield engine
     finally:
