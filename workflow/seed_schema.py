@@ -70,15 +70,13 @@ def _email(value: str) -> str:
 HeaderSafe = AfterValidator(_header_safe)
 # TOML has real dates: a quoted "2022-01-14" or a datetime is refused rather than coerced.
 Day = Annotated[date, Strict(), AfterValidator(_within_horizon)]
-# Numbers are bounded where they enter: by the column (INTEGER), or tighter where a date is
-# computed from them, so no value fails in the database or in date arithmetic.
+# Numbers stop at their column's limit (INTEGER), or lower where a date is computed from them.
 Count = Annotated[int, Strict(), Field(gt=0, le=2**31 - 1)]
 Year = Annotated[int, Strict(), Field(ge=800, le=2100)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 # Lengths are the columns' own, so a long value is named here and never fails in the database.
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_free_text)
-]
+FreeText = AfterValidator(_free_text)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), FreeText]
 City = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), HeaderSafe
 ]
