@@ -143,7 +143,7 @@ def new(
         kind=kind,
         title=title,
         proposed_on=parse_date(proposed_on, "--proposed-on") or today,
-        actor=actor_from(actor).strip(),
+        actor=actor_from(actor),
         today=today,
         unit=unit,
         coordinator=coordinator,
@@ -153,8 +153,6 @@ def new(
         slug=slug,
         comment=comment,
     )
-    if not proposal.actor:
-        raise InvalidInput("an actor is required (--actor NAME)")
     with engine_scope() as engine:
         with UnitOfWork(engine) as uow:
             agreement_id = propose(uow, proposal).id

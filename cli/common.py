@@ -29,16 +29,27 @@ TodayOpt = Annotated[
 
 
 def database_url() -> str:
-    """The database URL from a fresh Settings: tests and users change the env between calls."""
+    """The database URL from a fresh Settings: tests and users change the env between calls.
+
+    A SQLite file's folder must exist (the embedded default's is made); the file itself need
+    not, for `accord db upgrade` creates it.
+    """
+    from workflow.database_file import check_folder
     from workflow.settings import Settings  # pydantic-settings: paid by the commands that read it
 
-    return Settings().resolved_database_url()
+    return check_folder(Settings().resolved_database_url())
 
 
 @contextmanager
 def engine_scope() -> Iterator[Engine]:
-    """An engine for this invocation, disposed at the end so no connection outlives the command."""
-    engine = make_engine(database_url())
+    """An engine for this invocation, disposed at the end so no connection outlives the command.
+
+    The database must exist: SQLite would create an empty file on connecting, so a command
+    other than `accord db upgrade` would leave one behind.
+    """
+    from workflow.database_file import require_database
+
+    engine = make_engine(require_database(database_url()))
     try:
         yield engine
     finally:
@@ -60,9 +71,12 @@ def parse_date(value: str | None, option: str) -> date | None:
     if not _ISO_DAY.fullmatch(text):
         raise InvalidInput(f"{option}: {value!r} is not a date; use YYYY-MM-DD")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise InvalidInput(f"{option}: {value!r} is not a real date ({exc})") from None
+    from workflow.validation import within_horizon
+
+    return within_horizon(day, option)
 
 
 def today_from(value: str | None) -> date:
@@ -71,10 +85,15 @@ def today_from(value: str | None) -> date:
 
 
 def actor_from(value: str | None) -> str:
-    """The --actor given, else the login name, else `cli`."""
+    """The --actor given, else the login name, else `cli`; checked as any actor is."""
+    from workflow.validation import actor_name
+
     if value is not None:
-        return value
-    return os.environ.get("USER") or "cli"
+        return actor_name(value, "--actor")
+    try:
+        return actor_name(os.environ.get("USER") or "cli", "the login name in $USER")
+    except InvalidInput as exc:  # the user never typed it: say where it came from, and the way out
+        raise InvalidInput(f"{exc}; give --actor NAME") from None
 
 
 def echo_json(data: Any) -> None:

@@ -76,10 +76,14 @@ def _missing_table(exc: DBAPIError) -> bool:
 
 
 def _settings_message(exc: ValidationError) -> str:
-    parts = [
-        f"ACCORD_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-        for err in exc.errors()
-    ]
+    parts = []
+    for err in exc.errors():
+        # The field names the variable; a list's index is an item of its value, counted from 1.
+        field, *inside = err["loc"] or ("",)
+        where = "".join(f": item {i + 1}" if isinstance(i, int) else f".{i}" for i in inside)
+        message = str(err["msg"]).removeprefix("Value error, ")
+        # A rule across fields (loc empty) names its variables in its own message.
+        parts.append(f"ACCORD_{str(field).upper()}{where}: {message}" if field else message)
     return "bad setting " + "; ".join(parts)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from models.tables import Meeting, Notification, Partnership, table_of
 from workflow.errors import InvalidInput, NotFound, StaleVersion
 from workflow.uow import UnitOfWork
-from workflow.validation import header_safe
+from workflow.validation import header_safe, past_horizon, within_horizon
 
 N = table_of(Notification)
 
@@ -93,6 +93,7 @@ def create(
         raise InvalidInput("the meeting time needs a timezone (e.g. 2027-01-15T09:00Z)")
     if starts_at.date() < today:
         raise InvalidInput(f"the meeting time {starts_at.isoformat()} is in the past")
+    within_horizon(starts_at, "the meeting time")
     existing = uow.session.scalars(
         select(Meeting).where(
             Meeting.partnership_id == partnership.id, Meeting.occurrence == occurrence
@@ -131,7 +132,8 @@ def schedule_due(uow: UnitOfWork, today: date, d: MeetingDefaults) -> list[Meeti
     for p in partnerships:
         assert p.meeting_month is not None
         starts_at = next_annual(p.meeting_month, today, d)
-        if (starts_at.date() - today).days > d.lead_days:
+        # Past the horizon nothing is accepted, a meeting of the sweep's own making included.
+        if (starts_at.date() - today).days > d.lead_days or past_horizon(starts_at):
             continue
         before = uow.session.scalar(
             select(Meeting.id).where(
@@ -176,6 +178,7 @@ def reschedule(
     meeting = _load(uow, meeting_id, expect_sequence)
     if starts_at.tzinfo is None or starts_at.date() < today:
         raise InvalidInput(f"the new time {starts_at.isoformat()} must be a future, zoned time")
+    within_horizon(starts_at, "the new time")
     if starts_at == meeting.starts_at:
         raise InvalidInput("the meeting is already at that time")
     _withdraw_pending(uow, meeting.id)

@@ -25,7 +25,7 @@ from workflow import lifecycle
 from workflow.errors import InvalidInput, MoveRefused, NotFound, StaleVersion
 from workflow.lifecycle import Move, Party, Subject, Trigger
 from workflow.uow import UnitOfWork
-from workflow.validation import header_safe
+from workflow.validation import actor_name, free_text, header_safe, within_horizon
 
 A = table_of(Agreement)
 E = table_of(AgreementEvent)
@@ -289,10 +289,12 @@ def apply_move(
     now: datetime | None = None,
 ) -> MoveResult:
     """Make one move inside `uow` without committing: the caller's transaction owns it."""
-    if not actor.strip():
-        raise InvalidInput("an actor is required (--actor NAME)")
-    if len(actor) > 120:
-        raise InvalidInput(f"the actor name is {len(actor)} characters; at most 120")
+    actor = actor_name(actor)
+    if comment is not None:
+        free_text(comment, "the comment")
+    for day, field in ((today, "today"), (on, "the date (--on)"), (until, "the end date")):
+        if day is not None:
+            within_horizon(day, field)
     for party, signatory in (signatories or {}).items():
         header_safe(signatory.name, f"the signatory for {party}")
         if len(signatory.name) > 200:
@@ -335,6 +337,8 @@ def apply_move(
     if signing:
         effective = move.effective_date
         expires = lifecycle.term_end(subject, move)
+        if expires is not None:  # a term length can carry the end past the horizon too
+            within_horizon(expires, "the end of the term")
         values.update(
             signed_on=effective,
             effective_on=effective,

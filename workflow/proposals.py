@@ -25,10 +25,12 @@ from workflow.lifecycle import INITIAL, PROPOSE
 from workflow.moves import record_event, utc_midnight
 from workflow.slugs import agreement_slug, free_slug, pair_slug, slug_taken, slugify
 from workflow.uow import UnitOfWork
-from workflow.validation import header_safe
+from workflow.validation import actor_name, blank, free_text, header_safe, within_horizon
 
 __all__ = ["Proposal", "find_institution", "parse_kind", "propose", "slugify"]
 _ATTEMPTS = 50  # a retry follows a rival's commit, so each one makes progress
+# The largest numbers a proposal takes; the seed file's schema uses the same.
+TERM_MONTHS_MAX, NOTICE_DAYS_MAX, WINDOW_DAYS_MAX = 1200, 3650, 3650
 
 
 def parse_kind(value: str) -> AgreementKind:
@@ -94,22 +96,31 @@ class Proposal:
 def propose(uow: UnitOfWork, p: Proposal, *, now: datetime | None = None) -> Agreement:
     """Create the agreement in `proposed` with its first event, inside `uow` (no commit)."""
     title = p.title.strip()
-    if not title:
+    if blank(title):  # spaces alone, or characters that show nothing (U+200B ...)
         raise InvalidInput("the title is empty: give the agreement a title (--title)")
+    actor = actor_name(p.actor)
+    if p.comment is not None:
+        free_text(p.comment, "the comment")
     # The title reaches mail subjects: refuse line breaks here, where it enters.
     header_safe(title, "the title")
     # Column sizes are checked here so SQLite, which stores anything, refuses what PostgreSQL does.
     for name, text, limit in (("title", title, 300), ("slug", p.slug or "", 120)):
         if len(text) > limit:
             raise InvalidInput(f"the {name} is {len(text)} characters; at most {limit}")
+    within_horizon(p.today, "today")
     if p.proposed_on > p.today:
         raise InvalidInput(f"the proposal date {p.proposed_on.isoformat()} is in the future")
     for name, value, most in (
-        ("term (months)", p.term_months, 1200),
-        ("notice period (days)", p.notice_days, 3650),
+        ("term (months)", p.term_months, TERM_MONTHS_MAX),
+        ("notice period (days)", p.notice_days, NOTICE_DAYS_MAX),
     ):
         if value is not None and not 0 < value <= most:
             raise InvalidInput(f"the {name} must be from 1 to {most}, not {value}")
+    if not 0 <= p.renewal_window_days <= WINDOW_DAYS_MAX:  # the window is subtracted from a date
+        raise InvalidInput(
+            f"the renewal window must be from 0 to {WINDOW_DAYS_MAX} days, "
+            f"not {p.renewal_window_days}"
+        )
     if p.slug is not None and slugify(p.slug) != p.slug:
         raise InvalidInput(f"the slug {p.slug!r} must be lower-case words joined by hyphens")
     kind = parse_kind(p.kind)
@@ -160,7 +171,7 @@ def propose(uow: UnitOfWork, p: Proposal, *, now: datetime | None = None) -> Agr
         seq=1,
         at=utc_midnight(p.proposed_on),
         now=now,
-        actor=p.actor,
+        actor=actor,
         trigger=PROPOSE,
         from_state=None,
         to_state=INITIAL.value,

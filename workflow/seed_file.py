@@ -104,6 +104,8 @@ def _message(err: Any) -> str:
         return str(err["ctx"]["error"])
     if kind in ("enum", "literal_error"):
         return f"unknown value {value!r}; expected {err['ctx']['expected']}"
+    if kind == "less_than_equal":  # a number too large for its column or for date arithmetic
+        return f"{value} is too large: at most {err['ctx']['le']}"
     known = {
         "extra_forbidden": "unknown key",
         "missing": "missing (required)",

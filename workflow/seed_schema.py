@@ -20,7 +20,15 @@ from pydantic import (
 from models.tables import AgreementKind, InstitutionKind
 from workflow.errors import InvalidInput
 from workflow.lifecycle import Trigger
-from workflow.validation import email_address, header_safe, time_zone_name
+from workflow.proposals import NOTICE_DAYS_MAX, TERM_MONTHS_MAX, WINDOW_DAYS_MAX
+from workflow.validation import (
+    blank,
+    email_address,
+    free_text,
+    header_safe,
+    past_horizon,
+    time_zone_name,
+)
 
 
 @dataclass(frozen=True)
@@ -33,9 +41,25 @@ class Ref:
 def _header_safe(value: str) -> str:
     """Names and titles reach mail headers: a line break is refused here, where it enters."""
     try:
-        return header_safe(value, "a value that may reach a mail header")
+        header_safe(value, "a value that may reach a mail header")
     except InvalidInput as exc:  # pydantic reports ValueError with the entry's location
         raise ValueError(str(exc)) from None
+    if blank(value):  # only characters that show nothing (U+200B ...): as good as empty
+        raise ValueError("must not be empty")
+    return value
+
+
+def _free_text(value: str) -> str:
+    try:
+        return free_text(value, "the text")
+    except InvalidInput as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _within_horizon(day: date) -> date:
+    if why := past_horizon(day):
+        raise ValueError(why)
+    return day
 
 
 def _header_safe_first(value: Any) -> Any:
@@ -59,12 +83,14 @@ def _time_zone(value: str) -> str:
 
 HeaderSafe = AfterValidator(_header_safe)
 # TOML has real dates: a quoted "2022-01-14" or a datetime is refused rather than coerced.
-Day = Annotated[date, Strict()]
-Count = Annotated[int, Strict(), Field(gt=0)]
+Day = Annotated[date, Strict(), AfterValidator(_within_horizon)]
+# Numbers stop at their column's limit (INTEGER), or lower where a date is computed from them.
+Count = Annotated[int, Strict(), Field(gt=0, le=2**31 - 1)]
 Year = Annotated[int, Strict(), Field(ge=800, le=2100)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 # Lengths are the columns' own, so a long value is named here and never fails in the database.
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+FreeText = AfterValidator(_free_text)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), FreeText]
 City = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), HeaderSafe
 ]
@@ -246,11 +272,11 @@ class AgreementEntry(Entry):
     unit: UnitRef | None = None
     coordinator: PersonRef | None = None
     coordinator_assumption: Text | None = None
-    term_months: Count | None = None
+    term_months: Annotated[Count, Field(le=TERM_MONTHS_MAX)] | None = None
     term_assumption: Text | None = None
-    notice_days: Count | None = None
+    notice_days: Annotated[Count, Field(le=NOTICE_DAYS_MAX)] | None = None
     notice_assumption: Text | None = None
-    renewal_window_days: Annotated[int, Strict(), Field(ge=0)] = 180
+    renewal_window_days: Annotated[int, Strict(), Field(ge=0, le=WINDOW_DAYS_MAX)] = 180
     initiative: InitiativeRef | None = None
     proposed_on: Day
     proposed_assumption: Text | None = None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -20,7 +21,9 @@ class Settings(BaseSettings):
     broker_url: str = Field(default="", description="Celery broker; default: SQLite in home")
     renewal_window_days: int = Field(default=180, ge=1, le=3650)
     # Renewal reminders: days before expiry (per kind and per agreement in the database).
-    reminder_offsets: list[int] = Field(default=[180, 90, 30, 7])
+    # NoDecode: the JSON is read by _json_list, so a malformed value is a validation error that
+    # names the variable, not pydantic-settings' SettingsError (a traceback, exit 70).
+    reminder_offsets: Annotated[list[int], NoDecode] = Field(default=[180, 90, 30, 7])
 
     reminder_catchup_days: int = Field(default=7, ge=0, le=60)
     meeting_lead_days: int = Field(default=60, ge=1, le=365)
@@ -52,6 +55,16 @@ class Settings(BaseSettings):
     # Someone reads mail sent back to mail_from: only then do invitations ask for an answer (RSVP).
     mail_replies_read: bool = False
     mail_dir: Path | None = None
+
+    @field_validator("reminder_offsets", mode="before")
+    @classmethod
+    def _json_list(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError("not a JSON list; write the days like [180,90,30,7]") from None
 
     @field_validator("database_url")
     @classmethod

@@ -1,16 +1,18 @@
-"""Checks for values where they enter Accord: text that may reach a mail header, email addresses.
+"""Checks for values where they enter Accord: text that may reach a mail header, who made a
+change, free text, dates, email addresses.
 
-A value refused here never reaches a header, so header injection is stopped at the door instead
-of at send time, when nobody could fix the value any more.
+A value refused here never reaches a header, a column or a date computation that cannot take it,
+so it is stopped at the door instead of at send time, when nobody could fix it any more.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address, AddressHeader, HeaderRegistry
 from functools import lru_cache
-from typing import cast
+from typing import TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workflow.errors import InvalidInput
@@ -44,6 +46,77 @@ def time_zone_name(value: str, field: str | None = None) -> str:
             f"{said}{value!r} is not an IANA time zone name (such as Europe/Berlin)"
         ) from None
     return value
+
+
+# The events' actor column is String(120).
+ACTOR_MAX = 120
+
+
+def actor_name(value: str, field: str = "the actor name") -> str:
+    """Who makes a change, stripped; InvalidInput when empty, too long, or unfit for a header."""
+    header_safe(value, field)  # the actor is shown in notices and, later, in mail headers
+    name = value.strip()
+    if not name:
+        raise InvalidInput("an actor is required (--actor NAME)")
+    if len(name) > ACTOR_MAX:
+        raise InvalidInput(f"{field} is {len(name)} characters; at most {ACTOR_MAX}")
+    return name
+
+
+def free_text(value: str, field: str) -> str:
+    """Text that may span lines (a comment, a note): other control characters are refused.
+
+    A NUL is stored by SQLite and refused by PostgreSQL; an escape sequence would drive the
+    terminal of whoever reads the history. Tabs and line breaks are what prose needs.
+    """
+    for char in value:
+        if char not in "\t\n\r" and unicodedata.category(char) == "Cc":
+            raise InvalidInput(
+                f"{field} must not contain control characters other than line breaks and tabs "
+                f"(U+{ord(char):04X}): refused"
+            )
+    return value
+
+
+# Characters of other classes that show nothing: combining grapheme joiner, Hangul fillers,
+# Mongolian and other variation selectors, Khmer inherent vowels, the Braille blank.
+_FILLERS = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+# Control, format (U+200B zero-width space, U+2060 word joiner, U+FEFF ...) and space separators.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+
+
+def blank(value: str) -> bool:
+    """Whether `value` would show nothing: only spaces, format and control characters."""
+    return all(c in _FILLERS or unicodedata.category(c) in _INVISIBLE for c in value)
+
+
+# The last day Accord accepts where a date enters (end dates, --on, --today, meeting times, seed
+# dates): past any real agreement, and far enough from date.max (9999-12-31) that every day
+# computed from an accepted one (reminders, renewal windows, catch-up bounds) stays in range.
+HORIZON = date(2200, 12, 31)
+Day = TypeVar("Day", date, datetime)
+
+
+def past_horizon(moment: date) -> str | None:
+    """Why `moment` (a date or a datetime) is refused, or None when it is on or before HORIZON."""
+    day = moment.date() if isinstance(moment, datetime) else moment
+    if day <= HORIZON:
+        return None
+    return (
+        f"{moment.isoformat()} is after {HORIZON.isoformat()}, the last day Accord accepts; "
+        "give an earlier date"
+    )
+
+
+def within_horizon(moment: Day, field: str) -> Day:
+    """`moment` unchanged, or InvalidInput naming `field` when it lies past HORIZON."""
+    if why := past_horizon(moment):
+        raise InvalidInput(f"{field}: {why}")
+    return moment
 
 
 def _parse_one(value: str, field: str) -> Address:

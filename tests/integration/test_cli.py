@@ -225,8 +225,12 @@ def test_control_characters_in_stored_text_are_escaped_for_the_terminal(
 ) -> None:
     factories.institutions(engine)
     slug = factories.proposed(engine)
-    ok(db_url, f"agreements advance {slug} review --comment 'wipe\x1b[2J'")
+    # A control character never gets in; a format character (right-to-left override) may, and
+    # is shown escaped so it cannot reorder what the terminal shows.
+    refused = run_cli(db_url, f"agreements advance {slug} review --comment 'wipe\x1b[2J'")
+    assert "control characters other than line breaks and tabs (U+001B)" in refused.err
+    ok(db_url, f"agreements advance {slug} review --comment 'wipe\u202e[2J'")
     history = ok(db_url, f"agreements history {slug}").out
-    assert "\x1b" not in history
-    assert history.splitlines()[-1].endswith("wipe\\x1b[2J")
-    assert ok(db_url, f"agreements history {slug} --json").json()[-1]["comment"] == "wipe\x1b[2J"
+    assert "\u202e" not in history
+    assert history.splitlines()[-1].endswith("wipe\\u202e[2J")
+    assert ok(db_url, f"agreements history {slug} --json").json()[-1]["comment"] == "wipe\u202e[2J"

@@ -32,6 +32,7 @@ NOT_READY = "accord: error: database not ready: run `accord db upgrade`\n"
 def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database with no tables at all: a new SQLite file, or a new PostgreSQL database."""
     if request.param == "sqlite":
+        (tmp_path / "blank.db").touch()  # an empty file is an empty SQLite database
         yield f"sqlite:///{tmp_path / 'blank.db'}"
         return
     name = f"accord_blank_{uuid.uuid4().hex[:8]}"

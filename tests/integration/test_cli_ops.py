@@ -261,5 +261,6 @@ def test_a_failed_send_is_reported_on_stdout_only_by_the_real_command(
     ["outbox status", "dead-letters list", "reminders due", "reminders run", "meetings list"],
 )
 def test_an_unmigrated_database_says_what_to_run(tmp_path: Path, command: str) -> None:
+    (tmp_path / "blank.db").touch()  # an empty SQLite database (no file at all: no database)
     outcome = accord(f"sqlite:///{tmp_path / 'blank.db'}", tmp_path / "home", command)
     assert (outcome.code, outcome.err) == (1, NOT_READY)

@@ -150,6 +150,82 @@ CASES = {
         "on = 2016-10-01",
         "agreements[4] 'hust-rwth-student-exchange' history[1] on: 2016-10-01 is before",
     ),
+    # A NUL is stored by SQLite and refused by PostgreSQL: the loader refuses it for both.
+    "NUL in a comment": (
+        'slug = "hust-itmo-kpa"',
+        'comment = "Draft taken up for internal review."',
+        'comment = "Draft taken up\\u0000 for internal review."',
+        "agreements[0] 'hust-itmo-kpa' history[0] comment: the text must not contain control "
+        "characters other than line breaks and tabs (U+0000)",
+    ),
+    "NUL in an assumption": (
+        'slug = "hust-itmo-kpa"',
+        'proposed_assumption = "Not reported;',
+        'proposed_assumption = "Not\\u0000 reported;',
+        "agreements[0] 'hust-itmo-kpa' proposed_assumption: the text must not contain control",
+    ),
+    "raw NUL byte": (
+        'slug = "hust-itmo-kpa"',
+        'comment = "Draft taken up for internal review."',
+        'comment = "Draft taken up\x00 for internal review."',
+        "agreements[0] 'hust-itmo-kpa' history[0] comment: TOML syntax error: Illegal character",
+    ),
+    # Numbers too large for the columns, or for the dates computed from them.
+    "renewal window overflow": (
+        'slug = "hust-itmo-kpa"',
+        "term_months = 60",
+        "term_months = 60\nrenewal_window_days = 1000000",
+        "agreements[0] 'hust-itmo-kpa' renewal_window_days: 1000000 is too large: at most 3650",
+    ),
+    "term overflow": (
+        'slug = "hust-itmo-kpa"',
+        "term_months = 60",
+        "term_months = 100000000",
+        "agreements[0] 'hust-itmo-kpa' term_months: 100000000 is too large: at most 1200",
+    ),
+    "notice overflow": (
+        'slug = "hust-itmo-kpa"',
+        "term_months = 60",
+        "term_months = 60\nnotice_days = 10000000000",
+        "agreements[0] 'hust-itmo-kpa' notice_days: 10000000000 is too large: at most 3650",
+    ),
+    "target overflow": (
+        'slug = "hust-key-partnership-initiative"',
+        "target = 10",
+        "target = 100000000000",
+        "initiatives[0] 'hust-key-partnership-initiative' target: 100000000000 is too large",
+    ),
+    "horizon overflow": (
+        'slug = "hust-key-partnership-initiative"',
+        "horizon_years = 5",
+        "horizon_years = 5000000000",
+        "initiatives[0] 'hust-key-partnership-initiative' horizon_years: 5000000000 is too large",
+    ),
+    "date past the horizon": (
+        'slug = "hust-rwth-mou"',
+        "until = 2027-01-14",
+        "until = 9999-12-31",
+        "agreements[3] 'hust-rwth-mou' history[4] until: 9999-12-31 is after 2200-12-31",
+    ),
+    "proposal past the horizon": (
+        'slug = "hust-itmo-kpa"',
+        "proposed_on = 2021-01-18",
+        "proposed_on = 2201-01-18",
+        "agreements[0] 'hust-itmo-kpa' proposed_on: 2201-01-18 is after 2200-12-31",
+    ),
+    # Only invisible characters (zero-width space, word joiner, no-break space) are no title.
+    "invisible title": (
+        'slug = "hust-itmo-kpa"',
+        'title = "HUST-ITMO Key Partnership Agreement"',
+        'title = "\\u200b\\u2060\\u00a0"',
+        "agreements[0] 'hust-itmo-kpa' title: must not be empty",
+    ),
+    "invisible name": (
+        'slug = "chen-jie"',
+        'name = "Chen Jie"',
+        'name = "\\ufeff\\u200d"',
+        "people[3] 'chen-jie' name: must not be empty",
+    ),
 }
 
 
@@ -157,8 +233,7 @@ CASES = {
 def test_a_broken_file_is_refused_naming_file_line_and_entry(tmp_path: Path, case: str) -> None:
     anchor, old, new, entry = CASES[case]
     path, line = _break(tmp_path, anchor, old, new)
-    if case == "extra key":
-        line += 1  # the new key is on the line after the anchor
+    line += new.count("\n")  # an added key is on the line after the one replaced
     with pytest.raises(InvalidInput) as raised:
         load_seed_file(path)
     message = str(raised.value)
