@@ -9,7 +9,6 @@ and has no mail. The stack stops after the last test of this folder.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 from collections.abc import Callable, Iterator
@@ -82,19 +81,6 @@ class Stack:
         if self.worker is not None:
             self.worker.stop(timeout=1)
         return self.start_worker()
-
-    def ensure_worker_as_supervisor(self, crashes: list[str]) -> bool:
-        """Restart a worker that died of the one crash we know Celery/kombu to have (a late ack
-        racing a lost Redis connection: "Unrecoverable error: AttributeError"), as compose or
-        systemd would; any other death fails the test. True when the worker was running."""
-        if self.worker is not None and self.worker.alive:
-            return True
-        log = self.worker.log.read_text(errors="replace") if self.worker else ""
-        known = re.search(r"Unrecoverable error: AttributeError\(.*\)", log)
-        assert known, f"the worker died:\n{self.logs()}"
-        crashes.append(known.group(0))
-        self.ensure_worker()
-        return False
 
     def start_beat(self, *, wait: bool = True) -> CeleryProcess:
         """A real `celery beat` with a schedule file of its own: sweep and relay every second."""

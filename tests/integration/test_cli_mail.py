@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -389,7 +389,7 @@ def test_bad_meeting_input_is_one_line_and_changes_nothing(
 def test_today_defaults_to_the_real_day(engine: Engine, db_url: str, home: Path) -> None:
     _people(engine)
     factories.meeting_partnership(engine, month=None)
-    soon = (date.today() + timedelta(days=3)).isoformat()
+    soon = (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
     made = ok(db_url, home, f"meetings schedule home-part --at {soon}T08:30Z --json").json()
     assert made["starts_at"] == f"{soon}T08:30:00+00:00"
     due = ok(db_url, home, "reminders due --json").json()

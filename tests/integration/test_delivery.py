@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -17,7 +17,7 @@ from models.tables import Notification, table_of
 from notify.backends import FileMailer
 from notify.message import message_id_for
 from tasks.delivering import deliver
-from tests import factories
+from tests import factories, overlap
 from tests.factories import MAIL_FROM, notes
 from workflow import deadletters, delivery, reminders
 from workflow.settings import Settings
@@ -45,11 +45,13 @@ def queue(engine: Engine, due: list[date]) -> list[int]:
     return result
 
 
-def claim(engine: Engine, now: datetime, limit: int = 10, hold: float = 0.0) -> list[int]:
-    """One committed claim as of `now`, for the day of `now`."""
+def claim(
+    engine: Engine, now: datetime, limit: int = 10, before_commit: Callable[[], None] = lambda: None
+) -> list[int]:
+    """One committed claim as of `now`, for the day of `now`; `before_commit` runs inside it."""
     with UnitOfWork(engine) as uow:
         ids = delivery.claim_due(uow, today=now.date(), now=now, limit=limit, lease=LEASE)
-        time.sleep(hold)
+        before_commit()
         uow.commit()
     return ids
 
@@ -69,24 +71,25 @@ def test_a_claim_takes_what_is_due_leases_it_and_respects_the_limit(engine: Engi
 
 def test_two_claims_at_once_take_disjoint_rows(engine: Engine) -> None:
     ids = queue(engine, [DAY] * 20)
-    start = threading.Barrier(2, timeout=20)
-    taken: list[list[int]] = []
-    errors: list[BaseException] = []
+    first_in, second_in = threading.Event(), threading.Event()
 
-    def run() -> None:
-        try:
-            start.wait()
-            taken.append(claim(engine, NOW, limit=15, hold=0.3))
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
+    def first() -> list[int]:
+        def hold() -> None:  # its 15 rows claimed and leased, not yet committed
+            first_in.set()
+            overlap.wait(second_in, "the second claim")
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
-    assert sorted(len(batch) for batch in taken) == [5, 15]
+        return claim(engine, NOW, limit=15, before_commit=hold)
+
+    def second() -> list[int]:
+        overlap.wait(first_in, "the first claim")
+        if engine.dialect.name == "sqlite":
+            second_in.set()  # its BEGIN IMMEDIATE queues behind the first's transaction
+            return claim(engine, NOW, limit=15)
+        # PostgreSQL: it claims while the first holds its rows locked, and skips them.
+        return claim(engine, NOW, limit=15, before_commit=second_in.set)
+
+    taken = overlap.together(first, second)
+    assert [len(batch) for batch in taken] == [15, 5]
     assert sorted(taken[0] + taken[1]) == ids
 
 

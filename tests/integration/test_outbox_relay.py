@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -40,13 +39,16 @@ def queue() -> Iterator[tuple[redis.Redis, str]]:
 
 
 def publisher(
-    client: redis.Redis, key: str, pause: float = 0.0
+    client: redis.Redis, key: str, meet: threading.Barrier | None = None
 ) -> Callable[[outbox.OutboxRow], None]:
-    """Publish a row by pushing its id onto the list `key`."""
+    """Publish a row by pushing its id onto the list `key`; the first publish waits at `meet`."""
+    met: list[bool] = []
 
     def publish(row: outbox.OutboxRow) -> None:
         client.rpush(key, row.id)
-        time.sleep(pause)
+        if meet is not None and not met:
+            met.append(True)
+            meet.wait()
 
     return publish
 
@@ -92,15 +94,18 @@ def test_two_relays_at_once_hand_over_each_of_500_rows_once(
         ids = list(uow.conn.execute(O.insert().returning(O.c.id), values).scalars())
         uow.commit()
     start = threading.Barrier(2, timeout=20)
+    # Each relay's first publish waits for the other's: both hold a locked batch at once.
+    meet = threading.Barrier(2, timeout=20)
     published: list[list[int]] = [[], []]
     errors: list[BaseException] = []
 
     def relay(n: int) -> None:
         engine = make_engine(pg_only_url)
+        publish = publisher(client, key, meet)
         try:
             start.wait()
             for _ in range(100):  # bounded: 500 rows need at most 10 full batches
-                report = outbox.relay_once(engine, publisher(client, key, 0.001), limit=50)
+                report = outbox.relay_once(engine, publish, limit=50)
                 assert report.failed == []
                 if not report.published:
                     break

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 
-from tests import factories
+from tests import factories, overlap
 from tests.factories import notes
 from workflow import reminders
 from workflow.errors import InvalidInput
@@ -26,13 +26,19 @@ def due(days: int, expires: date = EXPIRES) -> date:
     return expires - timedelta(days=days)
 
 
-def materialize(engine: Engine, today: date, *, catchup: int = 7, hold: float = 0.0) -> int:
-    """One committed materialize_due; `hold` keeps the transaction open before committing."""
+def materialize(
+    engine: Engine,
+    today: date,
+    *,
+    catchup: int = 7,
+    before_commit: Callable[[], None] = lambda: None,
+) -> int:
+    """One committed materialize_due; `before_commit` runs inside its transaction."""
     with UnitOfWork(engine) as uow:
         created = reminders.materialize_due(
             uow, today, default_offsets=OFFSETS, catchup_days=catchup, now=NOW
         )
-        time.sleep(hold)
+        before_commit()
         uow.commit()
     return created
 
@@ -101,25 +107,24 @@ def test_the_offset_that_fell_due_is_created_once_for_agreements_in_force(
 def test_two_sweeps_at_once_create_each_reminder_once(engine: Engine, due_id: int) -> None:
     for n in range(3):
         factories.agreement(engine, f"More {n}", expires=EXPIRES)
-    start = threading.Barrier(2, timeout=20)
-    counts: list[int] = []
-    errors: list[BaseException] = []
+    first_in, second_in = threading.Event(), threading.Event()
 
-    def run() -> None:
-        try:
-            start.wait()
-            # Held open: the other sweep's inserts meet these uncommitted rows.
-            counts.append(materialize(engine, due(180), hold=0.3))
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
+    def first() -> int:
+        def hold() -> None:  # its four rows inserted, not yet committed
+            first_in.set()
+            overlap.wait(second_in, "the second sweep")
+            if engine.dialect.name == "postgresql":
+                # The other sweep's inserts meet these uncommitted rows and wait for them.
+                overlap.blocked_on_a_lock(engine)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
-    assert sorted(counts) == [0, 4]
+        return materialize(engine, due(180), before_commit=hold)
+
+    def second() -> int:
+        overlap.wait(first_in, "the first sweep")
+        second_in.set()  # on SQLite its BEGIN IMMEDIATE queues behind the first
+        return materialize(engine, due(180))
+
+    assert overlap.together(first, second) == [4, 0]
     rows = notes(engine, "renewal_reminder")
     assert len(rows) == len({n.dedupe_key for n in rows}) == 4
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,9 @@ def test_seeding_again_fills_in_time_zones_the_rows_lack_and_keeps_those_set(
     assert "filled" not in str(third)
 
 
-@pytest.mark.parametrize("day", [DAY, date.today()], ids=["pinned-day", "real-today"])
+@pytest.mark.parametrize(
+    "day", [DAY, datetime.now(UTC).date()], ids=["pinned-day", "real-today-utc"]
+)
 def test_after_a_tick_every_agreement_stands_where_its_dates_put_it(
     engine: Engine, data: SeedFile, day: date
 ) -> None:

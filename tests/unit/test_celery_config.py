@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,12 @@ TASKS = {
 MAX_DELAY = 15 * 60  # seconds: "minutes", not months (DESIGN.md, reminders are rows)
 
 
+def _app(**changes: Any) -> Any:
+    return make_app(Settings(broker_url=REDIS, database_url=POSTGRES, **changes))
+
+
 def _conf(**changes: Any) -> Any:
-    return make_app(Settings(broker_url=REDIS, database_url=POSTGRES, **changes)).conf
+    return _app(**changes).conf
 
 
 @pytest.fixture
@@ -123,6 +128,18 @@ def test_beat_sweeps_and_relays_every_few_minutes_at_most(conf: Any) -> None:
     entries = conf.beat_schedule.values()
     assert {entry["task"] for entry in entries} == {"accord.sweep", "accord.relay"}
     assert all(0 < float(entry["schedule"]) <= MAX_DELAY for entry in entries)
+
+
+def test_beat_runs_each_task_at_its_own_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two distinct values, read from the environment: swapped intervals fail here."""
+    from celery.beat import Scheduler
+
+    monkeypatch.setenv("ACCORD_SWEEP_INTERVAL", "17")
+    monkeypatch.setenv("ACCORD_RELAY_INTERVAL", "3")
+    # The schedule as beat itself reads it from the app's configuration.
+    entries = Scheduler(_app()).schedule.values()
+    every = {entry.task: entry.schedule.run_every for entry in entries}
+    assert every == {"accord.sweep": timedelta(seconds=17), "accord.relay": timedelta(seconds=3)}
 
 
 def test_the_default_broker_needs_no_server(
