@@ -13,6 +13,7 @@ from tests.integration.test_cli import ok, run_cli
 from workflow.moves import advance
 from workflow.tick import TickReport, run_tick
 from workflow.uow import UnitOfWork
+from workflow.validation import HORIZON
 
 
 def midnight(day: date) -> datetime:
@@ -224,7 +225,7 @@ def test_a_future_day_is_refused_and_changes_nothing(
 ) -> None:
     before = snapshots(engine, world)
     today = datetime.now(UTC).date()
-    for day in (today + timedelta(days=1), date(9999, 12, 31)):
+    for day in (today + timedelta(days=1), HORIZON):
         outcome = run_cli(db_url, f"tick --today {day.isoformat()}")
         assert (outcome.code, outcome.out) == (1, ""), outcome
         assert outcome.err == (
@@ -246,8 +247,8 @@ def test_a_dry_run_reports_what_would_move_and_changes_nothing(
     ]
     as_json = ok(db_url, f"tick --today {TODAY.isoformat()} --dry-run --json").json()
     assert snapshots(engine, world) == before
-    # Any day, the future included: everything in force has lapsed by 9999-12-31.
-    far = ok(db_url, "tick --today 9999-12-31 --dry-run --json").json()
+    # Any day up to the horizon, the future included: everything in force has lapsed by then.
+    far = ok(db_url, f"tick --today {HORIZON.isoformat()} --dry-run --json").json()
     assert (far["dry_run"], far["total"]) == (True, 5)
     assert sorted(far["moved"]["expire"]) == sorted(
         world[role] for role in ("lapsed", "window", "later", "suspended", "renewed")
