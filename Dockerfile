@@ -11,7 +11,7 @@ COPY tasks ./tasks
 COPY cli ./cli
 COPY data ./data
 COPY notify ./notify
-RUN uv sync --locked --no-dev
+RUN uv sync --locked --no-dev --compile-bytecode
 # The code and the venv stay root's; the processes run as nobody and write only ACCORD_HOME,
 # where beat keeps its schedule file (tests/e2e/test_compose_services.py runs them so).
 RUN install -d -o nobody -g nogroup /app/var

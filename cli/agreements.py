@@ -41,8 +41,9 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """List agreements, optionally filtered."""
+    listing = queries.list_agreements if as_json else queries.list_rows
     with read_session() as session:
-        found = queries.list_agreements(
+        found = listing(
             session,
             today=today_from(today),
             state=state,

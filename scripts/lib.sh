@@ -32,6 +32,8 @@ ensure_uv() {  # sets UV to the uv to run
 ensure_env() {
   ensure_uv
   # --locked: fail if uv.lock and pyproject.toml disagree, never re-resolve silently.
-  "$UV" sync --locked --quiet "$@"
+  # --compile-bytecode: every command and worker starts from bytecode, not source (a Python
+  # with PYTHONDONTWRITEBYTECODE set, as here, would otherwise compile each import each time).
+  "$UV" sync --locked --compile-bytecode --quiet "$@"
   export PATH="$ROOT/.venv/bin:$PATH"
 }

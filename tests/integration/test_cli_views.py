@@ -77,6 +77,35 @@ def test_list_filters(db_url: str, portfolio: Portfolio) -> None:
     assert slugs(db_url, "--expiring-within 9999 --today 2026-06-02") == []
 
 
+FILTERS = [
+    "",
+    "--state active",
+    "--kind key-partnership",
+    "--partner sec",
+    "--partner 'partner univ'",
+    "--partner partner --state active",
+    "--expiring-within 151 --today 2026-01-01",
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_the_table_lists_what_the_json_lists(
+    db_url: str, portfolio: Portfolio, filters: str
+) -> None:
+    """The table reads only its six columns, in one statement; it must show the same rows."""
+    shown = ("id", "slug", "state", "kind", "partner", "expires_on")
+    full = [
+        tuple(a[k] for k in shown) for a in ok(db_url, f"agreements list {filters} --json").json()
+    ]
+    lines = ok(db_url, f"agreements list {filters}").out.splitlines()[1:]
+    table = [tuple(line.split()) for line in lines]
+    assert table == [
+        (str(i), slug, state, kind, partner, expires or "-")
+        for i, slug, state, kind, partner, expires in full
+    ]
+    assert table, "every filter here matches something"
+
+
 def test_list_as_a_table(db_url: str, portfolio: Portfolio) -> None:
     lines = ok(db_url, "agreements list --state active").out.splitlines()
     assert lines[0].split() == ["ID", "SLUG", "STATE", "KIND", "PARTNER", "EXPIRES"]
