@@ -194,24 +194,32 @@ def test_schedule_term_creates_the_term_ahead_and_the_sweep_adds_nothing(
     assert len(notes(engine)) == 4
 
 
-def test_a_renewal_keeps_the_new_terms_reminders_and_cancels_the_old(
+def test_a_replan_keeps_the_current_terms_reminders_and_withdraws_the_rest(
     engine: Engine, due_id: int
 ) -> None:
-    agreement, renewed_until = due_id, date(2029, 6, 1)
+    agreement, other_term, day = due_id, date(2029, 6, 1), due(200)
+
+    def replan() -> reminders.Replanned:
+        with UnitOfWork(engine) as uow:
+            done = reminders.replan(
+                uow, today=day, default_offsets=OFFSETS, agreement_id=agreement, now=NOW
+            )
+            uow.commit()
+        return done
+
     with UnitOfWork(engine) as uow:
-        reminders.schedule_term(uow, agreement, EXPIRES, OFFSETS, today=due(200), now=NOW)
-        reminders.schedule_term(uow, agreement, renewed_until, [30], today=due(200), now=NOW)
-        assert reminders.cancel_pending(uow, agreement, keep_expiry=renewed_until) == 4
+        reminders.schedule_term(uow, agreement, EXPIRES, [30], today=day, now=NOW)
+        reminders.schedule_term(uow, agreement, other_term, OFFSETS, today=day, now=NOW)
         uow.commit()
+    assert replan() == reminders.Replanned(created=3, cancelled=4)
     by_key = {n.dedupe_key: n.status for n in notes(engine)}
     assert by_key == {
-        **{reminders.reminder_key(agreement, EXPIRES, d): "cancelled" for d in OFFSETS},
-        reminders.reminder_key(agreement, renewed_until, 30): "pending",
+        **{reminders.reminder_key(agreement, EXPIRES, d): "pending" for d in OFFSETS},
+        **{reminders.reminder_key(agreement, other_term, d): "cancelled" for d in OFFSETS},
     }
-    with UnitOfWork(engine) as uow:
-        assert reminders.cancel_pending(uow, agreement, keep_expiry=renewed_until) == 0
-        assert reminders.cancel_pending(uow, agreement) == 1
-        uow.commit()
+    assert replan() == reminders.Replanned()
+    advance(UnitOfWork(engine), "home-part-due", "suspend", actor="t", today=day, comment="x")
+    assert replan() == reminders.Replanned(cancelled=4)
     assert {n.status for n in notes(engine)} == {"cancelled"}
 
 
