@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select, update
 
 from models.tables import Agreement, Notification, ReminderPolicy, table_of
 from workflow import reminder_rules as rules
@@ -34,6 +33,16 @@ A = table_of(Agreement)
 N = table_of(Notification)
 P = table_of(ReminderPolicy)
 _PLAN_KEY = f"{PLAN_KIND}:default"
+# The PostgreSQL advisory lock a sweep holds for its transaction. Every re-plan takes it too, so
+# none interleaves with a sweep that has read the rules and writes reminders by them.
+SWEEP_LOCK = 0x5EC0_5EE9
+
+
+def hold_sweep_lock(uow: UnitOfWork) -> None:
+    """Wait for any other sweep or re-plan, then keep them out until this transaction ends
+    (PostgreSQL; SQLite's writers queue anyway). Taking it twice in one transaction is fine."""
+    if uow.dialect == "postgresql":
+        uow.conn.execute(select(func.pg_advisory_xact_lock(SWEEP_LOCK)))
 
 
 @dataclass(frozen=True)
@@ -98,11 +107,15 @@ def replan(
     catchup_days: int = 7,
     agreement_id: int | None = None,
     kind: str | None = None,
-    default_only: bool = False,
     now: datetime | None = None,
 ) -> Replanned:
-    """Make the pending reminders of one agreement, one kind's agreements without days of their
-    own, those following the default, or (no scope given) every agreement, a fresh plan."""
+    """Make the pending reminders of one agreement, of one kind's agreements without days of
+    their own, or (no scope given) of every agreement, a fresh plan from the rules in force;
+    first, as a sweep does, those of the agreements that follow a default that has changed."""
+    now = now or datetime.now(UTC)
+    followed = follow_default(
+        uow, today=today, default_offsets=default_offsets, catchup_days=catchup_days, now=now
+    )
     params: dict[str, Any] = {}
     if agreement_id is not None:
         offsets = rules.offsets_for(uow, agreement_id, default_offsets)
@@ -111,16 +124,37 @@ def replan(
     elif kind is not None:
         offsets = rules.kind_offsets(uow, kind, default_offsets)
         groups = (sql.Group(tuple(offsets), kind=str(kind)),)
-    elif default_only:
-        default = tuple(normalise_offsets(default_offsets))
-        groups = (sql.Group(default, policy_kinds=tuple(rules.policies(uow))),)
     else:
         groups, params = _all_groups(uow, default_offsets, in_force_only=False)
-    cancel = sql.cancel_unwanted(uow.dialect, groups, agreement_id is not None)
+    done = _replan(
+        uow,
+        groups,
+        params,
+        one_agreement=agreement_id is not None,
+        today=today,
+        catchup_days=catchup_days,
+        now=now,
+    )
+    if followed is None:
+        return done
+    return Replanned(followed.created + done.created, followed.cancelled + done.cancelled)
+
+
+def _replan(
+    uow: UnitOfWork,
+    groups: tuple[sql.Group, ...],
+    params: dict[str, Any],
+    *,
+    one_agreement: bool,
+    today: date,
+    catchup_days: int,
+    now: datetime,
+) -> Replanned:
+    hold_sweep_lock(uow)
+    cancel = sql.cancel_unwanted(uow.dialect, groups, one_agreement)
     cancelled = int(uow.conn.execute(cancel, params).rowcount or 0)
     first = today - timedelta(days=catchup_days)
-    created = _insert(uow, groups, params, first, None, now or datetime.now(UTC))
-    return Replanned(created, cancelled)
+    return Replanned(_insert(uow, groups, params, first, None, now), cancelled)
 
 
 def mark_missed(uow: UnitOfWork, today: date, catchup_days: int) -> int:
@@ -137,8 +171,9 @@ def follow_default(
     catchup_days: int = 7,
     now: datetime | None = None,
 ) -> Replanned | None:
-    """Re-plan the agreements that follow the default when it differs from the one the last
-    sweep planned with (None when it does not), and remember the one in force."""
+    """Re-plan the agreements that follow the default when it differs from the one last planned
+    with (None when it does not), and remember the one in force."""
+    hold_sweep_lock(uow)  # before the read: two processes must not both see the old default
     now = now or datetime.now(UTC)
     default = normalise_offsets(default_offsets)
     row = uow.conn.execute(
@@ -148,65 +183,15 @@ def follow_default(
     if row is not None and row.payload == payload:
         return None
     if row is None:
-        # A database's first sweep: the reminders made so far followed this default.
+        # A database's first plan: the reminders made so far followed this default.
         values = {"kind": PLAN_KIND, "dedupe_key": _PLAN_KEY, "status": "planned", "attempts": 0}
         uow.conn.execute(N.insert().values(**values, due_on=today, payload=payload, created_at=now))
         return None
     uow.conn.execute(update(N).where(N.c.id == row.id).values(due_on=today, payload=payload))
-    return replan(
-        uow,
-        today=today,
-        default_offsets=default,
-        catchup_days=catchup_days,
-        default_only=True,
-        now=now,
+    groups = (sql.Group(tuple(default), policy_kinds=tuple(rules.policies(uow))),)
+    return _replan(
+        uow, groups, {}, one_agreement=False, today=today, catchup_days=catchup_days, now=now
     )
-
-
-def schedule_term(
-    uow: UnitOfWork,
-    agreement_id: int,
-    expires_on: date,
-    offsets: Sequence[int],
-    *,
-    today: date,
-    catchup_days: int = 7,
-    now: datetime | None = None,
-) -> int:
-    """Create the reminders of one term ahead of time (skipping those long past); return count.
-
-    A reminder of this term that was cancelled is made pending again; one already sent, missed
-    or dead-lettered is left as it is.
-    """
-    now = now or datetime.now(UTC)
-    rows = [
-        {
-            "kind": KIND,
-            "dedupe_key": reminder_key(agreement_id, expires_on, days),
-            "agreement_id": agreement_id,
-            "due_on": expires_on - timedelta(days=days),
-            "status": "pending",
-            "attempts": 0,
-            "payload": {},
-            "created_at": now,
-        }
-        for days in normalise_offsets(offsets)
-        if expires_on - timedelta(days=days) >= today - timedelta(days=catchup_days)
-    ]
-    if not rows:
-        return 0
-    insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(N)
-        .on_conflict_do_update(
-            index_elements=["dedupe_key"],
-            set_={"status": "pending", "next_attempt_at": None},
-            where=N.c.status == "cancelled",
-        )
-        .returning(N.c.id)
-    )
-    # Counted through RETURNING: psycopg reports rowcount -1 for an executemany.
-    return len(uow.conn.execute(statement, rows).all())
 
 
 def set_policy(

@@ -13,14 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from workflow import delivery, meetings, reminders
 from workflow.tick import tick
 from workflow.uow import UnitOfWork
-
-# The key of the PostgreSQL advisory lock a sweep holds for its transaction.
-SWEEP_LOCK = 0x5EC0_5EE9
 
 
 @dataclass
@@ -52,10 +49,9 @@ def sweep(
     now = now or datetime.now(UTC)
     report = SweepReport(today)
     with UnitOfWork(engine) as uow:
-        if uow.dialect == "postgresql":
-            # One sweep at a time, as BEGIN IMMEDIATE gives on SQLite: two at once would both
-            # find this year's meeting missing and the second would fail on its unique key.
-            uow.conn.execute(select(func.pg_advisory_xact_lock(SWEEP_LOCK)))
+        # One sweep at a time, as BEGIN IMMEDIATE gives on SQLite: two at once would both find
+        # this year's meeting missing and the second would fail on its unique key.
+        reminders.hold_sweep_lock(uow)
         report.moved = tick(uow, today, now=now).total
         followed = reminders.follow_default(
             uow, today=today, default_offsets=default_offsets, catchup_days=catchup_days, now=now

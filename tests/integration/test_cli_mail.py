@@ -121,9 +121,9 @@ def test_due_lists_what_is_pending_and_due_and_changes_nothing(
 
     agreement_id = factories.agreement_id(engine, slug)
     with UnitOfWork(engine) as uow:
-        made = reminders.schedule_term(
-            uow, agreement_id, DAY + timedelta(days=30), [90, 30, 7], today=DAY
-        )
+        made = reminders.replan(
+            uow, today=DAY, default_offsets=[90, 30, 7], agreement_id=agreement_id
+        ).created
         uow.commit()
     assert made == 2  # the 90-day one fell due long ago: not created
     before = state(engine)

@@ -60,7 +60,7 @@ def test_a_reminder_whose_day_left_the_policy_is_not_sent(engine: Engine, tmp_pa
     """Policies change after reminders exist: the send re-checks and cancels instead."""
     _, agreement_id = world(engine)
     with UnitOfWork(engine) as uow:
-        reminders.schedule_term(uow, agreement_id, EXPIRES, DEFAULT, today=TODAY)
+        reminders.replan(uow, today=TODAY, default_offsets=DEFAULT, agreement_id=agreement_id)
         uow.commit()
     # Written behind the use case's back (no re-plan), as a change not yet followed might be.
     factories.set_policy(engine, "mou", [90, 30, 7])

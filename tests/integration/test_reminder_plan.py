@@ -99,7 +99,7 @@ def schedule(engine: Engine, slug: str, offsets: list[int], day: date) -> None:
     """The term's reminders made ahead of time, as the handler of its signing does."""
     agreement_id = factories.agreement_id(engine, slug)
     with UnitOfWork(engine) as uow:
-        reminders.schedule_term(uow, agreement_id, EXPIRES, offsets, today=day)
+        reminders.replan(uow, today=day, default_offsets=offsets, agreement_id=agreement_id)
         uow.commit()
 
 

@@ -173,22 +173,22 @@ def test_kind_policies_and_agreement_offsets_override_the_default(engine: Engine
         assert reminders.offsets_for(uow, ids["own"], OFFSETS) == [45]
 
 
-def test_schedule_term_creates_the_term_ahead_and_the_sweep_adds_nothing(
+def test_a_replan_makes_the_term_ahead_and_the_sweep_adds_nothing(
     engine: Engine, due_id: int
 ) -> None:
-    agreement = due_id
-
-    def schedule(today: date) -> int:
+    def replan(today: date, offsets: tuple[int, ...] = OFFSETS) -> reminders.Replanned:
         with UnitOfWork(engine) as uow:
-            count = reminders.schedule_term(uow, agreement, EXPIRES, OFFSETS, today=today, now=NOW)
+            done = reminders.replan(
+                uow, today=today, default_offsets=offsets, agreement_id=due_id, now=NOW
+            )
             uow.commit()
-        return count
+        return done
 
     # Past the 180- and 90-day reminders (beyond catch-up): only the two still ahead.
-    assert schedule(due(90) + timedelta(days=8)) == 2
+    assert replan(due(90) + timedelta(days=8)) == reminders.Replanned(created=2)
     assert {n.due_on for n in notes(engine)} == {due(30), due(7)}
-    assert schedule(due(180) - timedelta(days=30)) == 2  # the rest, once
-    assert schedule(due(180) - timedelta(days=30)) == 0
+    assert replan(due(180) - timedelta(days=30)).created == 2  # the rest, once
+    assert replan(due(180) - timedelta(days=30)) == reminders.Replanned()
     assert sorted(n.due_on for n in notes(engine)) == [due(d) for d in OFFSETS]
     assert materialize(engine, due(30)) == 0
     assert len(notes(engine)) == 4
@@ -197,28 +197,29 @@ def test_schedule_term_creates_the_term_ahead_and_the_sweep_adds_nothing(
 def test_a_replan_keeps_the_current_terms_reminders_and_withdraws_the_rest(
     engine: Engine, due_id: int
 ) -> None:
-    agreement, other_term, day = due_id, date(2029, 6, 1), due(200)
+    slug, renewed_until, day = "home-part-due", date(2029, 6, 1), due(200)
 
     def replan() -> reminders.Replanned:
         with UnitOfWork(engine) as uow:
             done = reminders.replan(
-                uow, today=day, default_offsets=OFFSETS, agreement_id=agreement, now=NOW
+                uow, today=day, default_offsets=OFFSETS, agreement_id=due_id, now=NOW
             )
             uow.commit()
         return done
 
-    with UnitOfWork(engine) as uow:
-        reminders.schedule_term(uow, agreement, EXPIRES, [30], today=day, now=NOW)
-        reminders.schedule_term(uow, agreement, other_term, OFFSETS, today=day, now=NOW)
-        uow.commit()
-    assert replan() == reminders.Replanned(created=3, cancelled=4)
+    assert replan() == reminders.Replanned(created=4)
+    advance(
+        UnitOfWork(engine), slug, "renew", actor="t", today=day, on=day, until=renewed_until,
+        signatories=factories.SIGNATORIES,
+    )  # fmt: skip
+    assert replan() == reminders.Replanned(created=4, cancelled=4)
     by_key = {n.dedupe_key: n.status for n in notes(engine)}
     assert by_key == {
-        **{reminders.reminder_key(agreement, EXPIRES, d): "pending" for d in OFFSETS},
-        **{reminders.reminder_key(agreement, other_term, d): "cancelled" for d in OFFSETS},
+        **{reminders.reminder_key(due_id, EXPIRES, d): "cancelled" for d in OFFSETS},
+        **{reminders.reminder_key(due_id, renewed_until, d): "pending" for d in OFFSETS},
     }
     assert replan() == reminders.Replanned()
-    advance(UnitOfWork(engine), "home-part-due", "suspend", actor="t", today=day, comment="x")
+    advance(UnitOfWork(engine), slug, "suspend", actor="t", today=day, comment="x")
     assert replan() == reminders.Replanned(cancelled=4)
     assert {n.status for n in notes(engine)} == {"cancelled"}
 
