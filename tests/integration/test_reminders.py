@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from models import make_engine
 from tests import factories
 from tests.factories import notes
 from workflow import reminders
 from workflow.errors import InvalidInput
-from workflow.meetings import MeetingDefaults
 from workflow.moves import advance
-from workflow.sweep import sweep
 from workflow.uow import UnitOfWork
 
 NOW = datetime(2026, 11, 22, 8, tzinfo=UTC)
@@ -177,22 +173,24 @@ def test_kind_policies_and_agreement_offsets_override_the_default(engine: Engine
         assert reminders.offsets_for(uow, ids["own"], OFFSETS) == [45]
 
 
+def replan(engine: Engine, agreement_id: int, today: date) -> reminders.Replanned:
+    """One committed re-plan of one agreement, as the handler of its signing makes it."""
+    with UnitOfWork(engine) as uow:
+        done = reminders.replan(
+            uow, today=today, default_offsets=OFFSETS, agreement_id=agreement_id, now=NOW
+        )
+        uow.commit()
+    return done
+
+
 def test_a_replan_makes_the_term_ahead_and_the_sweep_adds_nothing(
     engine: Engine, due_id: int
 ) -> None:
-    def replan(today: date, offsets: tuple[int, ...] = OFFSETS) -> reminders.Replanned:
-        with UnitOfWork(engine) as uow:
-            done = reminders.replan(
-                uow, today=today, default_offsets=offsets, agreement_id=due_id, now=NOW
-            )
-            uow.commit()
-        return done
-
     # Past the 180- and 90-day reminders (beyond catch-up): only the two still ahead.
-    assert replan(due(90) + timedelta(days=8)) == reminders.Replanned(created=2)
+    assert replan(engine, due_id, due(90) + timedelta(days=8)) == reminders.Replanned(created=2)
     assert {n.due_on for n in notes(engine)} == {due(30), due(7)}
-    assert replan(due(180) - timedelta(days=30)).created == 2  # the rest, once
-    assert replan(due(180) - timedelta(days=30)) == reminders.Replanned()
+    assert replan(engine, due_id, due(180) - timedelta(days=30)).created == 2  # the rest, once
+    assert replan(engine, due_id, due(180) - timedelta(days=30)) == reminders.Replanned()
     assert sorted(n.due_on for n in notes(engine)) == [due(d) for d in OFFSETS]
     assert materialize(engine, due(30)) == 0
     assert len(notes(engine)) == 4
@@ -202,29 +200,20 @@ def test_a_replan_keeps_the_current_terms_reminders_and_withdraws_the_rest(
     engine: Engine, due_id: int
 ) -> None:
     slug, renewed_until, day = "home-part-due", date(2029, 6, 1), due(200)
-
-    def replan() -> reminders.Replanned:
-        with UnitOfWork(engine) as uow:
-            done = reminders.replan(
-                uow, today=day, default_offsets=OFFSETS, agreement_id=due_id, now=NOW
-            )
-            uow.commit()
-        return done
-
-    assert replan() == reminders.Replanned(created=4)
+    assert replan(engine, due_id, day) == reminders.Replanned(created=4)
     advance(
         UnitOfWork(engine), slug, "renew", actor="t", today=day, on=day, until=renewed_until,
         signatories=factories.SIGNATORIES,
     )  # fmt: skip
-    assert replan() == reminders.Replanned(created=4, cancelled=4)
+    assert replan(engine, due_id, day) == reminders.Replanned(created=4, cancelled=4)
     by_key = {n.dedupe_key: n.status for n in notes(engine)}
     assert by_key == {
         **{reminders.reminder_key(due_id, EXPIRES, d): "cancelled" for d in OFFSETS},
         **{reminders.reminder_key(due_id, renewed_until, d): "pending" for d in OFFSETS},
     }
-    assert replan() == reminders.Replanned()
+    assert replan(engine, due_id, day) == reminders.Replanned()
     advance(UnitOfWork(engine), slug, "suspend", actor="t", today=day, comment="x")
-    assert replan() == reminders.Replanned(cancelled=4)
+    assert replan(engine, due_id, day) == reminders.Replanned(cancelled=4)
     assert {n.status for n in notes(engine)} == {"cancelled"}
 
 
@@ -255,48 +244,3 @@ def test_offsets_out_of_range_are_refused(bad: list[object]) -> None:
     with pytest.raises(InvalidInput, match="reminder offsets"):
         reminders.normalise_offsets(bad)  # type: ignore[arg-type]
     assert reminders.normalise_offsets([7, 180, 7, 0]) == [180, 7, 0]
-
-
-def _waiting_for_the_sweep_lock(engine: Engine, timeout: float = 10) -> None:
-    """Wait until another session of this database waits for an advisory lock."""
-    deadline = time.monotonic() + timeout
-    with engine.connect() as conn:
-        while time.monotonic() < deadline:
-            waiting = conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
-                )
-            ).scalar_one()
-            conn.rollback()
-            if waiting:
-                return
-            time.sleep(0.01)
-    raise AssertionError("the sweep never waited for the re-plan's lock")
-
-
-def test_a_sweep_waits_for_a_policy_change_in_flight_postgresql(pg_only_url: str) -> None:
-    """A sweep that read the rules before a policy change commits would make a reminder the new
-    rules do not want; it waits for the change instead, then sees it."""
-    engine = make_engine(pg_only_url)
-    factories.institutions(engine)
-    factories.contacts(engine)
-    day = factories.TODAY
-    factories.agreement(engine, "Due", expires=day + timedelta(days=30))
-    pool = ThreadPoolExecutor(1)
-    try:
-        with UnitOfWork(engine) as cli:
-            reminders.set_policy(cli, "mou", [60], today=day, default=[30])
-            swept = pool.submit(
-                sweep, engine, day, default_offsets=[30], meeting_defaults=MeetingDefaults()
-            )
-            try:
-                _waiting_for_the_sweep_lock(engine)
-            finally:  # either way: a sweep blocked behind this transaction must not hang the test
-                cli.commit()
-        report = swept.result(timeout=30)
-        assert report.reminders == 0
-        assert notes(engine, "renewal_reminder") == []
-    finally:
-        pool.shutdown(wait=True)
-        engine.dispose()
