@@ -1,7 +1,9 @@
-"""`accord reminders due|run`: what is waiting to be mailed, and one sweep sent inline.
+"""`accord reminders due|run`: what is waiting to be mailed, and one sweep sent inline (the
+days reminders go out, `policy|offsets`, are cli.reminder_days).
 
-`run` needs no broker: it does what beat's sweep does and then sends each claimed notification
-in this process, through the very function the worker's task calls (tasks.delivering.deliver).
+`run` needs no broker: it handles the waiting outbox rows, does what beat's sweep does and then
+sends each claimed notification in this process, through the very functions the worker's tasks
+call (workflow.handlers.handle_outbox_row, tasks.delivering.deliver).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from cli import reminder_days
 from cli.common import (
     JsonFlag,
     TodayOpt,
@@ -22,14 +25,13 @@ from cli.common import (
     today_from,
     visible,
 )
-from workflow import ops_views, reminders
-from workflow.errors import InvalidInput
-from workflow.moves import load_subject_row
+from workflow import ops_views
 from workflow.ops_views import PendingView
-from workflow.proposals import parse_kind
 from workflow.uow import UnitOfWork
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from tasks.delivering import Outcome
     from workflow.sweep import SweepReport
 
@@ -59,28 +61,40 @@ def _pending_json(view: PendingView) -> dict[str, Any]:
         "attempts": view.attempts,
         "next_attempt_at": _retry_at(view),
         "last_error": view.last_error,
+        "status": view.status,
     }
 
 
+AllFlag = Annotated[
+    bool, typer.Option("--all", help="Also those sent, cancelled, missed (too late) or dead.")
+]
+
+
 @app.command()
-def due(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
+def due(today: TodayOpt = None, every: AllFlag = False, as_json: JsonFlag = False) -> None:
     """List the pending notifications due by --today (default today); changes nothing."""
     day = today_from(today)
     with engine_scope() as engine, UnitOfWork(engine) as uow:
-        found = ops_views.pending_due(uow, day)
+        found = ops_views.pending_due(uow, day, every_status=every)
     if as_json:
         echo_json([_pending_json(v) for v in found])
         return
     if not found:
-        typer.echo(f"nothing pending is due by {day.isoformat()}")
+        typer.echo(f"nothing {'' if every else 'pending '}is due by {day.isoformat()}")
         return
+    header = ["ID", "KIND", "FOR", "DUE", "ATTEMPTS", "RETRY AT"]
     rows = [
         [str(v.id), v.kind, v.subject, v.due_on.isoformat(), str(v.attempts), dash(_retry_at(v))]
         for v in found
     ]
-    typer.echo(table(rows, ["ID", "KIND", "FOR", "DUE", "ATTEMPTS", "RETRY AT"]))
-    hint = "; `accord reminders run` sends them now" if day <= today_from(None) else ""
-    typer.echo(f"{len(found)} pending, due by {day.isoformat()}{hint}")
+    if every:
+        header.append("STATUS")
+        rows = [[*row, v.status] for row, v in zip(rows, found, strict=True)]
+    typer.echo(table(rows, header))
+    pending = sum(v.status == "pending" for v in found)
+    hint = "; `accord reminders run` sends them now" if day <= today_from(None) and pending else ""
+    listed = f"{len(found)} listed, " if every else ""
+    typer.echo(f"{listed}{pending} pending, due by {day.isoformat()}{hint}")
 
 
 def _outcome_json(outcome: Outcome, view: PendingView | None) -> dict[str, Any]:
@@ -96,10 +110,12 @@ def _outcome_json(outcome: Outcome, view: PendingView | None) -> dict[str, Any]:
 
 @app.command()
 def run(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
-    """Run one sweep as of --today and send what it claims, here and now (no worker needed)."""
+    """Handle the outbox, run one sweep as of --today and send what it claims, here and now
+    (no worker needed)."""
     # Imported here: mail rendering (Jinja2, icalendar) would slow every other command's start.
     from notify.backends import mailer_from_settings
     from tasks.delivering import deliver
+    from workflow import delivery, handlers
     from workflow.meetings import MeetingDefaults
     from workflow.settings import Settings
     from workflow.sweep import sweep
@@ -107,23 +123,44 @@ def run(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
     settings = Settings()
     day = today_from(today)
     now = datetime.now(UTC)
+    lease = timedelta(seconds=settings.send_lease_seconds)
     mailer = mailer_from_settings(settings)
     outcomes: list[Outcome] = []
+
+    def drain(engine: Engine) -> int:
+        return handlers.drain_outbox(
+            engine,
+            today=day,
+            default_offsets=settings.reminder_offsets,
+            catchup_days=settings.reminder_catchup_days,
+            now=now,
+        )
+
     try:
         with engine_scope() as engine:
+            # The events of moves made since: a renewal's notice, the old term's reminders out.
+            handled = drain(engine)
             report = sweep(
                 engine,
                 day,
                 default_offsets=settings.reminder_offsets,
                 meeting_defaults=MeetingDefaults(lead_days=settings.meeting_lead_days),
-                lease=timedelta(seconds=settings.send_lease_seconds),
+                lease=lease,
                 catchup_days=settings.reminder_catchup_days,
                 now=now,
             )
-            for notification_id in report.claimed:
+            claimed = list(report.claimed)
+            # The sweep's own moves (a window opened, a lapse) are news too: their notices now.
+            more = drain(engine)
+            handled += more
+            if more:
+                with UnitOfWork(engine) as uow:
+                    claimed += delivery.claim_due(uow, today=day, now=now, limit=500, lease=lease)
+                    uow.commit()
+            for notification_id in claimed:
                 outcomes.append(deliver(engine, notification_id, mailer, settings, today=day))
             with UnitOfWork(engine) as uow:
-                views = ops_views.describe(uow, report.claimed)
+                views = ops_views.describe(uow, claimed)
     finally:
         mailer.close()
     totals = {status: sum(o.status == status for o in outcomes) for status in OUTCOMES}
@@ -131,28 +168,37 @@ def run(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
         echo_json(
             {
                 "today": day.isoformat(),
+                "events_handled": handled,
                 "moved": report.moved,
                 "reminders_created": report.reminders,
+                "reminders_missed": report.missed,
+                "reminders_replanned": report.replanned,
                 "meetings_scheduled": report.meetings,
-                "claimed": len(report.claimed),
+                "claimed": len(claimed),
                 "outcomes": [_outcome_json(o, views.get(o.notification_id)) for o in outcomes],
                 "totals": totals,
             }
         )
     else:
-        _print(report, outcomes, views, totals)
+        _print(report, handled, outcomes, views, totals)
 
 
 def _print(
     report: SweepReport,
+    handled: int,
     outcomes: list[Outcome],
     views: dict[int, PendingView],
     totals: dict[str, int],
 ) -> None:
     typer.echo(
-        f"sweep {report.today.isoformat()}: {report.moved} move(s), {report.reminders} "
-        f"reminder(s) created, {report.meetings} meeting(s) scheduled, {len(outcomes)} to send"
+        f"sweep {report.today.isoformat()}: {handled} event(s) handled, {report.moved} move(s), "
+        f"{report.reminders} reminder(s) created, {report.missed} missed, "
+        f"{report.meetings} meeting(s) scheduled, {len(outcomes)} to send"
     )
+    if report.replanned:
+        typer.echo(
+            f"  the default reminder days changed: {report.replanned} reminder(s) re-planned"
+        )
     for o in outcomes:
         view = views.get(o.notification_id)
         what = f"{view.kind} {view.subject}" if view else "-"
@@ -161,64 +207,5 @@ def _print(
     typer.echo(", ".join(f"{n} {status}" for status, n in totals.items()))
 
 
-def _offsets(value: str) -> list[int]:
-    try:
-        return [int(part) for part in value.replace(" ", "").split(",") if part]
-    except ValueError:
-        raise InvalidInput(
-            f"offsets must be days separated by commas (e.g. 180,90,30,7), not {value!r}"
-        ) from None
-
-
-@app.command()
-def policy(
-    kind: Annotated[str, typer.Argument(help="agreement kind, e.g. mou")],
-    set_: Annotated[
-        str | None, typer.Option("--set", help="days before expiry, e.g. 120,30")
-    ] = None,
-    clear: Annotated[bool, typer.Option("--clear", help="back to the default")] = False,
-) -> None:
-    """Show or set the reminder days of one agreement kind (agreements may override it)."""
-    from workflow.settings import Settings
-
-    if set_ is not None and clear:
-        raise InvalidInput("give --set or --clear, not both")
-    settings = Settings()
-    parsed = parse_kind(kind)
-    with engine_scope() as engine, UnitOfWork(engine) as uow:
-        if set_ is not None or clear:
-            reminders.set_policy(uow, parsed, None if clear else _offsets(set_ or ""))
-            uow.commit()
-        days = reminders.kind_offsets(uow, parsed, settings.reminder_offsets)
-    typer.echo(f"{parsed.value}: reminders {', '.join(map(str, days))} days before expiry")
-
-
-@app.command()
-def offsets(
-    ref: Annotated[str, typer.Argument(help="agreement id or slug")],
-    set_: Annotated[
-        str | None, typer.Option("--set", help="days before expiry, e.g. 60,14")
-    ] = None,
-    clear: Annotated[bool, typer.Option("--clear", help="back to its kind's days")] = False,
-    today: TodayOpt = None,
-) -> None:
-    """Show or override the reminder days of one agreement; its pending reminders follow."""
-    from workflow.settings import Settings
-
-    if set_ is not None and clear:
-        raise InvalidInput("give --set or --clear, not both")
-    settings = Settings()
-    with engine_scope() as engine, UnitOfWork(engine) as uow:
-        row = load_subject_row(uow, ref)
-        if set_ is not None or clear:
-            days = reminders.set_agreement_offsets(
-                uow,
-                row.id,
-                None if clear else _offsets(set_ or ""),
-                today=today_from(today),
-                default=settings.reminder_offsets,
-            )
-            uow.commit()
-        else:
-            days = reminders.offsets_for(uow, row.id, settings.reminder_offsets)
-    typer.echo(f"{row.slug}: reminders {', '.join(map(str, days))} days before expiry")
+app.command()(reminder_days.policy)
+app.command()(reminder_days.offsets)

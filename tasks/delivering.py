@@ -150,7 +150,11 @@ def deliver(
     error: DeliveryError | None = None
     with UnitOfWork(engine) as uow:
         d = delivery.begin(
-            uow, notification_id, today=today, default_offsets=settings.reminder_offsets
+            uow,
+            notification_id,
+            today=today,
+            default_offsets=settings.reminder_offsets,
+            catchup_days=settings.reminder_catchup_days,
         )
         if d is None:
             uow.commit()  # may have recorded a cancellation

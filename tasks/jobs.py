@@ -120,16 +120,17 @@ def _handle_outbox(outbox_id: int) -> dict[str, Any]:
     s = settings()
     now = datetime.now(UTC)
     with UnitOfWork(engine()) as uow:
-        event_id = handlers.event_of_outbox(uow, outbox_id)
-        if event_id is None:  # nothing to do, but done: never publish it again
-            outbox.mark_handled(uow, outbox_id, now)
-            uow.commit()
-            return {"outbox_id": outbox_id, "handled": False}
-        done = handlers.handle_event(
-            uow, event_id, today=now.date(), default_offsets=s.reminder_offsets, now=now
+        done = handlers.handle_outbox_row(
+            uow,
+            outbox_id,
+            today=now.date(),
+            default_offsets=s.reminder_offsets,
+            catchup_days=s.reminder_catchup_days,
+            now=now,
         )
-        outbox.mark_handled(uow, outbox_id, now)
         uow.commit()
+    if done is None:
+        return {"outbox_id": outbox_id, "handled": False}
     return {"outbox_id": outbox_id, "scheduled": done.scheduled, "cancelled": done.cancelled}
 
 

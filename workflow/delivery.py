@@ -18,6 +18,7 @@ from models.tables import DeadLetter, Notification, table_of
 from workflow.notice_context import Delivery, load_delivery
 from workflow.notice_query import fetch
 from workflow.outbox import backoff
+from workflow.reminder_rules import KIND as REMINDER
 from workflow.uow import UnitOfWork
 
 N = table_of(Notification)
@@ -52,10 +53,17 @@ def begin(
     *,
     today: date,
     default_offsets: Sequence[int] | None = None,
+    catchup_days: int | None = None,
 ) -> Delivery | None:
-    """Lock the row and load what the mail needs; None when it is sent, cancelled or moot."""
+    """Lock the row and load what the mail needs; None when it is sent, cancelled, moot or (a
+    renewal reminder past its day by more than `catchup_days`) missed."""
     rows = fetch(uow, notification_id, lock=uow.dialect == "postgresql")
     if not rows or rows[0].status != "pending":
+        return None
+    late = (today - rows[0].due_on).days
+    if rows[0].kind == REMINDER and catchup_days is not None and late > catchup_days:
+        # Claimed in time but reached too late (a queue backed up): not sent days out of date.
+        uow.conn.execute(update(N).where(N.c.id == notification_id).values(status="missed"))
         return None
     delivery = load_delivery(uow, rows, today=today, default_offsets=default_offsets)
     if delivery is None:  # no longer applies (renewed, terminated, meeting changed)

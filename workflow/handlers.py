@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models.tables import Agreement, AgreementEvent, Notification, OutboxMessage, table_of
-from workflow import reminders
+from workflow import outbox, reminders
 from workflow.lifecycle import Trigger
 from workflow.uow import UnitOfWork
 
@@ -23,9 +23,18 @@ N = table_of(Notification)
 NOTICE_TRIGGERS = frozenset({Trigger.SIGN, Trigger.RENEW, Trigger.OPEN_RENEWAL, Trigger.EXPIRE})
 # Actors whose events are imported history rather than news.
 IMPORT_ACTORS = frozenset({"seed"})
-# After these, an agreement's pending reminders no longer apply.
-ENDING_TRIGGERS = frozenset(
-    {Trigger.TERMINATE, Trigger.EXPIRE, Trigger.SUSPEND, Trigger.WITHDRAW, Trigger.REJECT}
+# After these, an agreement's reminders are planned afresh: a new term's made, the old withdrawn.
+PLAN_TRIGGERS = frozenset(
+    {
+        Trigger.SIGN,
+        Trigger.RENEW,
+        Trigger.RESUME,
+        Trigger.TERMINATE,
+        Trigger.EXPIRE,
+        Trigger.SUSPEND,
+        Trigger.WITHDRAW,
+        Trigger.REJECT,
+    }
 )
 
 
@@ -44,6 +53,7 @@ def handle_event(
     *,
     today: date,
     default_offsets: Sequence[int],
+    catchup_days: int = 7,
     now: datetime | None = None,
 ) -> Handled:
     """Apply one event's consequences inside `uow` (no commit).
@@ -59,19 +69,18 @@ def handle_event(
     agreement = uow.session.get(Agreement, event.agreement_id)
     assert agreement is not None
     trigger = event.trigger
-    # Act on the agreement as it is now: a later move may have superseded this event.
-    if trigger in (Trigger.SIGN, Trigger.RENEW, Trigger.RESUME) and agreement.expires_on:
-        done.cancelled += reminders.cancel_pending(
-            uow, agreement.id, keep_expiry=agreement.expires_on
+    # Act on the agreement as it is now: a later move may have superseded this event (a
+    # suspension handled after the resume that ended it leaves the resumed term's reminders).
+    if trigger in PLAN_TRIGGERS:
+        replanned = reminders.replan(
+            uow,
+            today=today,
+            default_offsets=default_offsets,
+            catchup_days=catchup_days,
+            agreement_id=agreement.id,
+            now=now,
         )
-        if agreement.state in reminders.REMINDED:
-            offsets = reminders.offsets_for(uow, agreement.id, default_offsets)
-            done.scheduled += reminders.schedule_term(
-                uow, agreement.id, agreement.expires_on, offsets, today=today, now=now
-            )
-    # Unless it is back in force since (a suspension handled after the resume that ended it).
-    if trigger in ENDING_TRIGGERS and agreement.state not in reminders.REMINDED:
-        done.cancelled += reminders.cancel_pending(uow, agreement.id)
+        done.scheduled, done.cancelled = replanned.created, replanned.cancelled
     if trigger in NOTICE_TRIGGERS and event.actor not in IMPORT_ACTORS:
         key = f"event_notice:{event.id}"
         insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
@@ -97,3 +106,60 @@ def handle_event(
 def event_of_outbox(uow: UnitOfWork, outbox_id: int) -> int | None:
     """The event an outbox row announces (None for rows that carry no event)."""
     return uow.session.scalar(select(OutboxMessage.event_id).where(OutboxMessage.id == outbox_id))
+
+
+def handle_outbox_row(
+    uow: UnitOfWork,
+    outbox_id: int,
+    *,
+    today: date,
+    default_offsets: Sequence[int],
+    catchup_days: int = 7,
+    now: datetime,
+) -> Handled | None:
+    """Handle one outbox row inside `uow` and mark it handled (None: it carries no event)."""
+    event_id = event_of_outbox(uow, outbox_id)
+    done = None
+    if event_id is not None:
+        done = handle_event(
+            uow,
+            event_id,
+            today=today,
+            default_offsets=default_offsets,
+            catchup_days=catchup_days,
+            now=now,
+        )
+    outbox.mark_handled(uow, outbox_id, now)  # done either way: never publish it again
+    return done
+
+
+def drain_outbox(
+    engine: Engine,
+    *,
+    today: date,
+    default_offsets: Sequence[int],
+    catchup_days: int = 7,
+    batch: int = 100,
+    now: datetime | None = None,
+) -> int:
+    """Handle every waiting outbox row here, as the worker's tasks would, with no broker (for
+    `accord reminders run`); a batch per transaction. Returns the rows handled."""
+    now = now or datetime.now(UTC)
+    handled = 0
+    while True:
+        with UnitOfWork(engine) as uow:
+            rows = outbox.claim(uow, now, batch)
+            for row in rows:
+                handle_outbox_row(
+                    uow,
+                    row.id,
+                    today=today,
+                    default_offsets=default_offsets,
+                    catchup_days=catchup_days,
+                    now=now,
+                )
+            outbox.mark_dispatched(uow, [row.id for row in rows], now)
+            uow.commit()
+        handled += len(rows)
+        if len(rows) < batch:
+            return handled

@@ -46,7 +46,7 @@ _PARTNER_CONTACT = table_of(Person).alias("partner_contact")
 # notifications come back as a single row with the agreement's columns empty.
 _COLUMNS = (
     _N.c.id, _N.c.kind, _N.c.dedupe_key, _N.c.status, _N.c.payload, _N.c.agreement_id,
-    _N.c.meeting_id,
+    _N.c.meeting_id, _N.c.due_on,
     _A.c.slug, _A.c.title, _A.c.kind.label("agreement_kind"), _A.c.state, _A.c.expires_on,
     _A.c.signed_on, _A.c.term_no, _A.c.reminder_offsets,
     _RP.c.offsets.label("kind_offsets"),

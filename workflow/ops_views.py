@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from models.tables import Agreement, DeadLetter, Meeting, Notification, Partnership, table_of
+from workflow.reminder_rules import PLAN_KIND
 from workflow.uow import UnitOfWork
 
 N = table_of(Notification)
@@ -17,12 +18,13 @@ A = table_of(Agreement)
 M = table_of(Meeting)
 P = table_of(Partnership)
 D = table_of(DeadLetter)
-STATUSES = ("pending", "sent", "cancelled", "dead")
+# missed: a renewal reminder past its day by more than ACCORD_REMINDER_CATCHUP_DAYS, never sent.
+STATUSES = ("pending", "sent", "cancelled", "missed", "dead")
 
 
 @dataclass(frozen=True)
 class PendingView:
-    """One pending notification as ops see it."""
+    """One notification (pending, unless asked for all) as ops see it."""
 
     id: int
     kind: str
@@ -33,6 +35,7 @@ class PendingView:
     attempts: int
     next_attempt_at: datetime | None
     last_error: str | None
+    status: str = "pending"
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ def _with_subjects() -> Any:
             N.c.attempts,
             N.c.next_attempt_at,
             N.c.last_error,
+            N.c.status,
             A.c.slug,
             M.c.starts_at,
             P.c.slug.label("partnership"),
@@ -94,16 +98,17 @@ def _view(row: Any) -> PendingView:
         row.attempts,
         row.next_attempt_at,
         row.last_error,
+        row.status,
     )
 
 
-def pending_due(uow: UnitOfWork, today: date) -> list[PendingView]:
-    """Pending notifications due on or before `today`, oldest due first (changes nothing)."""
-    query = (
-        _with_subjects()
-        .where(N.c.status == "pending", N.c.due_on <= today)
-        .order_by(N.c.due_on, N.c.id)
-    )
+def pending_due(uow: UnitOfWork, today: date, *, every_status: bool = False) -> list[PendingView]:
+    """Pending notifications due on or before `today` (with `every_status`, also those sent,
+    cancelled, missed or dead), oldest due first; changes nothing."""
+    query = _with_subjects().where(N.c.due_on <= today, N.c.kind != PLAN_KIND)
+    if not every_status:
+        query = query.where(N.c.status == "pending")
+    query = query.order_by(N.c.due_on, N.c.id)
     return [_view(row) for row in uow.conn.execute(query).all()]
 
 
@@ -127,7 +132,9 @@ class NotificationCounts:
 
 def counts(uow: UnitOfWork, today: date) -> NotificationCounts:
     """Counts for `accord outbox status`."""
-    rows = uow.conn.execute(select(N.c.status, func.count()).group_by(N.c.status)).all()
+    rows = uow.conn.execute(
+        select(N.c.status, func.count()).where(N.c.kind != PLAN_KIND).group_by(N.c.status)
+    ).all()
     found: dict[str, int] = {str(status): int(n) for status, n in rows}
     by_status = {status: found.pop(status, 0) for status in STATUSES}
     by_status |= found  # any status added later

@@ -99,10 +99,7 @@ def relay_once(
                 )
                 continue
             report.published.append(row.id)
-        if report.published:
-            uow.conn.execute(
-                update(O).where(O.c.id.in_(report.published)).values(dispatched_at=now)
-            )
+        mark_dispatched(uow, report.published, now)
         uow.commit()
     return report
 
@@ -139,6 +136,12 @@ def status(uow: UnitOfWork) -> OutboxStatus:
     if isinstance(oldest, str):  # SQLite hands back aggregate timestamps untyped
         oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
     return OutboxStatus(int(row[0]), oldest, int(row[2]), int(row[3]), last_error)
+
+
+def mark_dispatched(uow: UnitOfWork, outbox_ids: list[int], now: datetime) -> None:
+    """Record that the rows went out (to the broker, or handled on the spot)."""
+    if outbox_ids:
+        uow.conn.execute(update(O).where(O.c.id.in_(outbox_ids)).values(dispatched_at=now))
 
 
 def mark_handled(uow: UnitOfWork, outbox_id: int, now: datetime) -> None:

@@ -1,5 +1,8 @@
 """The periodic sweep: time-driven moves, due reminders and meetings, then claim what to send.
 
+A change of ACCORD_REMINDER_OFFSETS takes effect here: the sweep remembers the default it last
+planned with and re-plans the agreements that follow it when the one in force differs.
+
 Every step is idempotent, so two beats, a missed minute or a day of downtime are all harmless:
 the next sweep does whatever is still due, once.
 """
@@ -10,14 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from workflow import delivery, meetings, reminders
 from workflow.tick import tick
 from workflow.uow import UnitOfWork
-
-# The key of the PostgreSQL advisory lock a sweep holds for its transaction.
-SWEEP_LOCK = 0x5EC0_5EE9
 
 
 @dataclass
@@ -27,6 +27,9 @@ class SweepReport:
     today: date
     moved: int = 0
     reminders: int = 0
+    missed: int = 0
+    # Reminders made or withdrawn because the default offsets changed since the last sweep.
+    replanned: int = 0
     meetings: int = 0
     claimed: list[int] = field(default_factory=list)
 
@@ -46,14 +49,20 @@ def sweep(
     now = now or datetime.now(UTC)
     report = SweepReport(today)
     with UnitOfWork(engine) as uow:
-        if uow.dialect == "postgresql":
-            # One sweep at a time, as BEGIN IMMEDIATE gives on SQLite: two at once would both
-            # find this year's meeting missing and the second would fail on its unique key.
-            uow.conn.execute(select(func.pg_advisory_xact_lock(SWEEP_LOCK)))
+        # One sweep at a time, as BEGIN IMMEDIATE gives on SQLite: two at once would both find
+        # this year's meeting missing and the second would fail on its unique key.
+        reminders.hold_sweep_lock(uow)
         report.moved = tick(uow, today, now=now).total
+        followed = reminders.follow_default(
+            uow, today=today, default_offsets=default_offsets, catchup_days=catchup_days, now=now
+        )
+        if followed is not None:
+            report.replanned = followed.created + followed.cancelled
         report.reminders = reminders.materialize_due(
             uow, today, default_offsets=default_offsets, catchup_days=catchup_days, now=now
         )
+        # Before the claim, so a reminder too late to be of use is never handed out.
+        report.missed = reminders.mark_missed(uow, today, catchup_days)
         report.meetings = len(meetings.schedule_due(uow, today, meeting_defaults))
         report.claimed = delivery.claim_due(
             uow, today=today, now=now, limit=claim_limit, lease=lease

@@ -121,9 +121,9 @@ def test_due_lists_what_is_pending_and_due_and_changes_nothing(
 
     agreement_id = factories.agreement_id(engine, slug)
     with UnitOfWork(engine) as uow:
-        made = reminders.schedule_term(
-            uow, agreement_id, DAY + timedelta(days=30), [90, 30, 7], today=DAY
-        )
+        made = reminders.replan(
+            uow, today=DAY, default_offsets=[90, 30, 7], agreement_id=agreement_id
+        ).created
         uow.commit()
     assert made == 2  # the 90-day one fell due long ago: not created
     before = state(engine)
@@ -139,6 +139,7 @@ def test_due_lists_what_is_pending_and_due_and_changes_nothing(
         "attempts": 0,
         "next_attempt_at": None,
         "last_error": None,
+        "status": "pending",
     }
     later = ok(db_url, home, "reminders due --today 2026-12-15 --json").json()
     assert [(d["due_on"], d["subject"]) for d in later] == [
@@ -162,32 +163,34 @@ def test_run_sweeps_and_sends_inline_once(engine: Engine, db_url: str, home: Pat
     slug = factories.agreement(engine, "Exchange MoU", expires=expires)
 
     report = ok(db_url, home, f"reminders run {TODAY} --json").json()
-    # The sweep opened the renewal window (a move), created the 30-day reminder and sent it.
-    assert (report["moved"], report["reminders_created"], report["claimed"]) == (1, 1, 1)
-    [outcome] = report["outcomes"]
-    assert (outcome["kind"], outcome["subject"], outcome["status"]) == (
-        "renewal_reminder",
-        slug,
-        "sent",
-    )
-    assert report["totals"] == {"sent": 1, "skipped": 0, "retry": 0, "dead": 0}
+    # The outbox first (propose … sign: the signing's notice, and the term's reminders made
+    # ahead), then the sweep: it opened the renewal window (a move, with its notice too) and
+    # claimed what is due, the 30-day reminder among it.
+    assert (report["events_handled"], report["moved"], report["claimed"]) == (6, 1, 3)
+    assert sorted((o["kind"], o["subject"], o["status"]) for o in report["outcomes"]) == [
+        ("event_notice", slug, "sent"),
+        ("event_notice", slug, "sent"),
+        ("renewal_reminder", slug, "sent"),
+    ]
+    assert report["totals"] == {"sent": 3, "skipped": 0, "retry": 0, "dead": 0}
+    [outcome] = [o for o in report["outcomes"] if o["kind"] == "renewal_reminder"]
 
-    [msg] = mails(home)
-    assert msg["Message-ID"] == outcome["message_id"]
+    [msg] = [m for m in mails(home) if m["Message-ID"] == outcome["message_id"]]
     assert "Exchange MoU" in msg["Subject"]
     assert set(msg["To"].split(", ")) == {factories.COORDINATOR_EMAIL, factories.UNIT_EMAIL}
     body = text_of(msg)
     assert expires.isoformat() in body
     assert "30" in body
-    [row] = factories.notes(engine, "renewal_reminder")
-    assert (row.status, row.message_id) == ("sent", outcome["message_id"])
+    sent = [n for n in factories.notes(engine, "renewal_reminder") if n.status == "sent"]
+    assert [n.message_id for n in sent] == [outcome["message_id"]]
 
     again = ok(db_url, home, f"reminders run {TODAY}").out.splitlines()
     assert again == [
-        "sweep 2026-11-22: 0 move(s), 0 reminder(s) created, 0 meeting(s) scheduled, 0 to send",
+        "sweep 2026-11-22: 0 event(s) handled, 0 move(s), 0 reminder(s) created, 0 missed, "
+        "0 meeting(s) scheduled, 0 to send",
         "0 sent, 0 skipped, 0 retry, 0 dead",
     ]
-    assert len(mails(home)) == 1
+    assert len(mails(home)) == 3
 
 
 def test_run_on_the_seed_invites_both_contacts_of_the_heidelberg_meeting(
@@ -195,10 +198,14 @@ def test_run_on_the_seed_invites_both_contacts_of_the_heidelberg_meeting(
 ) -> None:
     ok(db_url, home, f"seed {TODAY}")
     out = ok(db_url, home, f"reminders run {TODAY}").out.splitlines()
-    assert out[0].startswith("sweep 2026-11-22: 5 move(s), 0 reminder(s) created, 1 meeting")
-    assert out[1].split()[0] == "sent"
+    # The seed's history schedules reminders and mails nothing; the first tick's windows and
+    # lapses are news: five notices, and the meeting's invitation.
+    assert out[0].startswith("sweep 2026-11-22: 45 event(s) handled, 5 move(s), 0 reminder(s)")
+    assert out[0].endswith(", 1 meeting(s) scheduled, 6 to send")
+    assert out[-1] == "6 sent, 0 skipped, 0 retry, 0 dead"
+    assert [line.split()[2] for line in out[1:-1]] == ["meeting_invitation"] + 5 * ["event_notice"]
     assert "meeting_invitation hust-heidelberg meeting 2027-01-15T09:00Z" in out[1]
-    [msg] = mails(home)
+    [msg] = [m for m in mails(home) if m["Subject"].startswith("Invitation:")]
     assert msg["To"] == "chen.jie@hust.example.org, michael.kirschfink@heidelberg.example.org"
     assert msg["Subject"].startswith("Invitation: HUST–Heidelberg partnership meeting")
     cal, event = calendar_of(msg), event_of(msg)
@@ -253,12 +260,14 @@ def test_run_dead_letters_a_mail_that_cannot_be_built_and_sends_the_others(
     bad = factories.agreement(engine, "Bad MoU", expires=expires, coordinator="stale", unit=None)
 
     out = ok(db_url, home, f"reminders run {TODAY}").out.splitlines()
-    lines = {line.split()[0]: line for line in out[1:-1]}
-    assert f"renewal_reminder {good}  <" in lines["sent"]
-    assert f"renewal_reminder {bad}  InvalidInput: To must not contain line breaks" in lines["dead"]
-    assert out[-1] == "1 sent, 0 skipped, 0 retry, 1 dead"
-    [msg] = mails(home)
-    assert "Good MoU" in msg["Subject"]
+    # Each agreement's reminder and its two notices (signed, renewal window opened).
+    reminders = {line.split()[0]: line for line in out[1:-1] if "renewal_reminder" in line}
+    assert f"renewal_reminder {good}  <" in reminders["sent"]
+    refused = "InvalidInput: To must not contain line breaks"
+    assert f"renewal_reminder {bad}  {refused}" in reminders["dead"]
+    assert out[-1] == "3 sent, 0 skipped, 0 retry, 3 dead"
+    assert {m["Subject"].split(":")[0] for m in mails(home)} == {"Good MoU", "Renewal reminder"}
+    assert all("Good MoU" in m["Subject"] for m in mails(home))
 
 
 # ---------------------------------------------------------------- meetings

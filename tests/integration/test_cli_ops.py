@@ -28,7 +28,14 @@ from workflow.uow import UnitOfWork
 
 DAY = factories.TODAY
 NOT_READY = "accord: error: database not ready: run `accord db upgrade`\n"
-EMPTY_NOTIFICATIONS = {"pending": 0, "sent": 0, "cancelled": 0, "dead": 0, "due": 0}
+EMPTY_NOTIFICATIONS = {
+    "pending": 0,
+    "sent": 0,
+    "cancelled": 0,
+    "missed": 0,
+    "dead": 0,
+    "due": 0,
+}
 
 
 @pytest.fixture
@@ -128,21 +135,29 @@ def test_outbox_status_counts_outbox_rows_notifications_and_the_broker(
     factories.institutions(engine)
     factories.contacts(engine)
     factories.agreement(engine, "Exchange MoU", expires=DAY + timedelta(days=30))
-    ok(db_url, home, f"reminders run {TODAY}")  # one move (open_renewal), one reminder sent
+    ok(db_url, home, f"tick {TODAY}")  # one move (open_renewal)
 
     after = _status(db_url, home)
-    # propose, review, approve, send_for_signature, sign and the sweep's open_renewal: no
+    # propose, review, approve, send_for_signature, sign and the tick's open_renewal: no
     # worker ran, so every one of their outbox rows still waits for the relay.
     assert after["outbox"]["pending"] == 6
     assert after["outbox"]["dispatched"] == 0
     assert after["outbox"]["oldest_pending_at"] is not None
-    assert after["notifications"] == {**EMPTY_NOTIFICATIONS, "sent": 1}
-
+    assert after["notifications"] == EMPTY_NOTIFICATIONS
     lines = ok(db_url, home, f"outbox status {TODAY}").out.splitlines()
     assert lines[0].startswith("outbox:        6 pending (0 retrying, oldest from ")
     assert lines[0].endswith("), 0 dispatched")
-    assert lines[1:] == [
-        "notifications: 0 pending (0 due by 2026-11-22), 1 sent, 0 cancelled, 0 dead",
+
+    # `reminders run` handles them here: the term's reminders, two notices (signed, window
+    # opened) and the 30-day reminder sent; the 7-day one waits.
+    ok(db_url, home, f"reminders run {TODAY}")
+    done = _status(db_url, home)
+    assert (done["outbox"]["pending"], done["outbox"]["dispatched"]) == (0, 6)
+    assert done["notifications"] == {**EMPTY_NOTIFICATIONS, "pending": 1, "sent": 3}
+    lines = ok(db_url, home, f"outbox status {TODAY}").out.splitlines()
+    assert lines == [
+        "outbox:        0 pending (0 retrying), 6 dispatched",
+        "notifications: 1 pending (0 due by 2026-11-22), 3 sent, 0 cancelled, 0 missed, 0 dead",
         "dead letters:  0 not replayed",
         "broker:        0 message(s) waiting in queue accord",
     ]
@@ -182,9 +197,17 @@ def test_a_dead_letter_is_listed_replayed_and_then_sent(
     )
     assert ok(db_url, home, "dead-letters list").out == "no dead letters waiting for a replay\n"
 
-    [outcome] = ok(db_url, home, f"reminders run {TODAY} --json").json()["outcomes"]
-    assert (outcome["status"], outcome["error"]) == ("dead", "no recipient has an e-mail address")
-    [dead] = ok(db_url, home, "dead-letters list --json").json()
+    # The reminder and the two notices (signed, window opened): nobody to send them to.
+    outcomes = ok(db_url, home, f"reminders run {TODAY} --json").json()["outcomes"]
+    assert {(o["status"], o["error"]) for o in outcomes} == {
+        ("dead", "no recipient has an e-mail address")
+    }
+    [outcome] = [o for o in outcomes if o["kind"] == "renewal_reminder"]
+    [dead] = [
+        d
+        for d in ok(db_url, home, "dead-letters list --json").json()
+        if d["kind"] == "renewal_reminder"
+    ]
     assert {k: dead[k] for k in ("task", "kind", "error", "attempts", "replayed_at")} == {
         "task": "send_notification",
         "kind": "renewal_reminder",
@@ -193,7 +216,7 @@ def test_a_dead_letter_is_listed_replayed_and_then_sent(
         "replayed_at": None,
     }
     assert dead["notification_id"] == outcome["id"]
-    assert _status(db_url, home)["dead_letters"] == 1
+    assert _status(db_url, home)["dead_letters"] == 3
     lines = ok(db_url, home, "dead-letters list").out.splitlines()
     assert lines[0].split() == [
         "ID",
@@ -204,7 +227,8 @@ def test_a_dead_letter_is_listed_replayed_and_then_sent(
         "REPLAYED",
         "ERROR",
     ]
-    assert lines[1].split()[3:7] == ["renewal_reminder", str(outcome["id"]), "1", "-"]
+    [cells] = [line.split()[3:7] for line in lines[1:] if line.split()[4] == str(outcome["id"])]
+    assert cells == ["renewal_reminder", str(outcome["id"]), "1", "-"]
 
     # Ops fix the data (the agreement gets a coordinator), then replay.
     with UnitOfWork(engine) as uow:
@@ -217,15 +241,20 @@ def test_a_dead_letter_is_listed_replayed_and_then_sent(
     assert replayed.startswith(
         f"dead letter {dead['id']} replayed: notification {outcome['id']} is pending again"
     )
-    assert ok(db_url, home, "dead-letters list --json").json() == []
-    [again] = ok(db_url, home, "dead-letters list --all --json").json()
+    waiting = ok(db_url, home, "dead-letters list --json").json()
+    assert [d["kind"] for d in waiting] == ["event_notice", "event_notice"]
+    [again] = [
+        d
+        for d in ok(db_url, home, "dead-letters list --all --json").json()
+        if d["id"] == dead["id"]
+    ]
     assert (again["replay_count"], again["replayed_at"] is not None) == (1, True)
 
     [sent] = ok(db_url, home, f"reminders run {TODAY} --json").json()["outcomes"]
     assert (sent["id"], sent["status"]) == (outcome["id"], "sent")
     [msg] = mails(home)
     assert msg["To"] == factories.COORDINATOR_EMAIL
-    assert _status(db_url, home)["dead_letters"] == 0
+    assert _status(db_url, home)["dead_letters"] == 2
 
     before = state(engine)
     assert "was replayed at" in refused(db_url, home, f"dead-letters replay {dead['id']}")
@@ -253,7 +282,8 @@ def test_a_failed_send_is_reported_on_stdout_only_by_the_real_command(
         check=False,
     )
     assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout.splitlines()[-1] == "0 sent, 0 skipped, 0 retry, 1 dead"
+    # The reminder and the notices of the signing and the window opened: nobody to send to.
+    assert done.stdout.splitlines()[-1] == "0 sent, 0 skipped, 0 retry, 3 dead"
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,9 @@ def world(engine: Engine) -> tuple[str, int]:
 def reminder_180(engine: Engine, agreement_id: int) -> int:
     """The agreement's 180-day reminder (scheduled with the default offsets); its id."""
     with UnitOfWork(engine) as uow:
-        reminders.schedule_term(uow, agreement_id, EXPIRES, DEFAULT, today=DAY, now=NOW)
+        reminders.replan(
+            uow, today=DAY, default_offsets=DEFAULT, agreement_id=agreement_id, now=NOW
+        )
         uow.commit()
     return next(n.id for n in notes(engine) if n.dedupe_key.endswith(":180"))
 

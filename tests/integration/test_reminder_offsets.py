@@ -40,7 +40,7 @@ def pending_days(engine: Engine, agreement_id: int) -> set[int]:
 def test_agreement_override_reschedules_and_clear_falls_back_to_the_kind(engine: Engine) -> None:
     _, agreement_id = world(engine)
     with UnitOfWork(engine) as uow:
-        reminders.set_policy(uow, "mou", [120, 30])
+        reminders.set_policy(uow, "mou", [120, 30], today=TODAY, default=DEFAULT)
         applied = reminders.set_agreement_offsets(
             uow, agreement_id, [60, 14], today=TODAY, default=DEFAULT
         )
@@ -60,9 +60,10 @@ def test_a_reminder_whose_day_left_the_policy_is_not_sent(engine: Engine, tmp_pa
     """Policies change after reminders exist: the send re-checks and cancels instead."""
     _, agreement_id = world(engine)
     with UnitOfWork(engine) as uow:
-        reminders.schedule_term(uow, agreement_id, EXPIRES, DEFAULT, today=TODAY)
-        reminders.set_policy(uow, "mou", [90, 30, 7])
+        reminders.replan(uow, today=TODAY, default_offsets=DEFAULT, agreement_id=agreement_id)
         uow.commit()
+    # Written behind the use case's back (no re-plan), as a change not yet followed might be.
+    factories.set_policy(engine, "mou", [90, 30, 7])
     due_180 = next(n for n in notes(engine, "renewal_reminder") if n.dedupe_key.endswith(":180"))
     settings = Settings(mail_from=MAIL_FROM, reminder_offsets=DEFAULT)
     day = EXPIRES - timedelta(days=180)

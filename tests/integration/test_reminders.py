@@ -178,45 +178,47 @@ def test_kind_policies_and_agreement_offsets_override_the_default(engine: Engine
         assert reminders.offsets_for(uow, ids["own"], OFFSETS) == [45]
 
 
-def test_schedule_term_creates_the_term_ahead_and_the_sweep_adds_nothing(
+def replan(engine: Engine, agreement_id: int, today: date) -> reminders.Replanned:
+    """One committed re-plan of one agreement, as the handler of its signing makes it."""
+    with UnitOfWork(engine) as uow:
+        done = reminders.replan(
+            uow, today=today, default_offsets=OFFSETS, agreement_id=agreement_id, now=NOW
+        )
+        uow.commit()
+    return done
+
+
+def test_a_replan_makes_the_term_ahead_and_the_sweep_adds_nothing(
     engine: Engine, due_id: int
 ) -> None:
-    agreement = due_id
-
-    def schedule(today: date) -> int:
-        with UnitOfWork(engine) as uow:
-            count = reminders.schedule_term(uow, agreement, EXPIRES, OFFSETS, today=today, now=NOW)
-            uow.commit()
-        return count
-
     # Past the 180- and 90-day reminders (beyond catch-up): only the two still ahead.
-    assert schedule(due(90) + timedelta(days=8)) == 2
+    assert replan(engine, due_id, due(90) + timedelta(days=8)) == reminders.Replanned(created=2)
     assert {n.due_on for n in notes(engine)} == {due(30), due(7)}
-    assert schedule(due(180) - timedelta(days=30)) == 2  # the rest, once
-    assert schedule(due(180) - timedelta(days=30)) == 0
+    assert replan(engine, due_id, due(180) - timedelta(days=30)).created == 2  # the rest, once
+    assert replan(engine, due_id, due(180) - timedelta(days=30)) == reminders.Replanned()
     assert sorted(n.due_on for n in notes(engine)) == [due(d) for d in OFFSETS]
     assert materialize(engine, due(30)) == 0
     assert len(notes(engine)) == 4
 
 
-def test_a_renewal_keeps_the_new_terms_reminders_and_cancels_the_old(
+def test_a_replan_keeps_the_current_terms_reminders_and_withdraws_the_rest(
     engine: Engine, due_id: int
 ) -> None:
-    agreement, renewed_until = due_id, date(2029, 6, 1)
-    with UnitOfWork(engine) as uow:
-        reminders.schedule_term(uow, agreement, EXPIRES, OFFSETS, today=due(200), now=NOW)
-        reminders.schedule_term(uow, agreement, renewed_until, [30], today=due(200), now=NOW)
-        assert reminders.cancel_pending(uow, agreement, keep_expiry=renewed_until) == 4
-        uow.commit()
+    slug, renewed_until, day = "home-part-due", date(2029, 6, 1), due(200)
+    assert replan(engine, due_id, day) == reminders.Replanned(created=4)
+    advance(
+        UnitOfWork(engine), slug, "renew", actor="t", today=day, on=day, until=renewed_until,
+        signatories=factories.SIGNATORIES,
+    )  # fmt: skip
+    assert replan(engine, due_id, day) == reminders.Replanned(created=4, cancelled=4)
     by_key = {n.dedupe_key: n.status for n in notes(engine)}
     assert by_key == {
-        **{reminders.reminder_key(agreement, EXPIRES, d): "cancelled" for d in OFFSETS},
-        reminders.reminder_key(agreement, renewed_until, 30): "pending",
+        **{reminders.reminder_key(due_id, EXPIRES, d): "cancelled" for d in OFFSETS},
+        **{reminders.reminder_key(due_id, renewed_until, d): "pending" for d in OFFSETS},
     }
-    with UnitOfWork(engine) as uow:
-        assert reminders.cancel_pending(uow, agreement, keep_expiry=renewed_until) == 0
-        assert reminders.cancel_pending(uow, agreement) == 1
-        uow.commit()
+    assert replan(engine, due_id, day) == reminders.Replanned()
+    advance(UnitOfWork(engine), slug, "suspend", actor="t", today=day, comment="x")
+    assert replan(engine, due_id, day) == reminders.Replanned(cancelled=4)
     assert {n.status for n in notes(engine)} == {"cancelled"}
 
 

@@ -1,0 +1,75 @@
+"""The rules of renewal reminders: their keys, valid offsets, and which offsets apply where.
+
+A reminder is one `notifications` row keyed `renewal_reminder:<agreement>:<expiry>:<days>`, so
+every sweep, replan or beat that wants it makes it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from sqlalchemy import select
+
+from models.tables import Agreement, ReminderPolicy, table_of
+from workflow.errors import InvalidInput
+from workflow.lifecycle import State
+from workflow.uow import UnitOfWork
+
+A = table_of(Agreement)
+P = table_of(ReminderPolicy)
+KIND = "renewal_reminder"
+# The sweep's record of the default offsets it last planned with: a row no mail comes from.
+PLAN_KIND = "reminder_plan"
+# Reminders go to agreements in force; a suspended one gets none until it resumes.
+REMINDED = (State.ACTIVE, State.RENEWED, State.RENEWAL_DUE)
+
+
+def reminder_key(agreement_id: int, expires_on: date, days: int) -> str:
+    """The unique key of one reminder (the same text the set-based statements build in SQL)."""
+    return f"{KIND}:{agreement_id}:{expires_on.isoformat()}:{days}"
+
+
+def normalise_offsets(offsets: Iterable[int]) -> list[int]:
+    """Offsets as distinct non-negative days, largest first; refuse anything else."""
+    values = list(offsets)
+    if not values:
+        raise InvalidInput("reminder offsets must name at least one day count")
+    if any(not isinstance(v, int) or v < 0 or v > 3650 for v in values):
+        raise InvalidInput(f"reminder offsets must be whole days from 0 to 3650, not {values}")
+    return sorted(set(values), reverse=True)
+
+
+def applicable_offsets(
+    own: Sequence[int] | None, kind_policy: Sequence[int] | None, default: Sequence[int]
+) -> list[int]:
+    """The offsets that apply: the agreement's own, else its kind's policy, else the default."""
+    for offsets in (own, kind_policy):
+        if offsets is not None:
+            return normalise_offsets(offsets)
+    return normalise_offsets(default)
+
+
+def policies(uow: UnitOfWork) -> dict[str, tuple[int, ...]]:
+    """Every kind's policy: kind → offsets."""
+    rows = uow.conn.execute(select(P.c.kind, P.c.offsets)).all()
+    return {str(row.kind): tuple(normalise_offsets(row.offsets)) for row in rows}
+
+
+def kind_offsets(uow: UnitOfWork, kind: str, default: Sequence[int]) -> list[int]:
+    """The offsets of one agreement kind: its policy, else the default."""
+    return applicable_offsets(None, _kind_policy(uow, kind), default)
+
+
+def _kind_policy(uow: UnitOfWork, kind: str) -> list[int] | None:
+    return uow.conn.execute(select(P.c.offsets).where(P.c.kind == kind)).scalar_one_or_none()
+
+
+def offsets_for(uow: UnitOfWork, agreement_id: int, default: Sequence[int]) -> list[int]:
+    """The offsets that apply to one agreement: its own, else its kind's policy, else default."""
+    row = uow.conn.execute(
+        select(A.c.kind, A.c.reminder_offsets).where(A.c.id == agreement_id)
+    ).one()
+    own = row.reminder_offsets
+    kind_policy = None if own is not None else _kind_policy(uow, row.kind)  # one query fewer
+    return applicable_offsets(own, kind_policy, default)

@@ -1,0 +1,186 @@
+"""The set-based SQL of renewal reminders, per group of agreements that share one list of offsets.
+
+Each statement is built once per shape (dialect, groups) and reused: building the SQLAlchemy
+constructs cost more client time than the database spent on a quiet day.
+
+- `insert_wanted`: INSERT … SELECT the reminders the rules want whose day falls in a window (the
+  sweep: the catch-up window up to today; a replan: from the catch-up bound on), reviving
+  cancelled ones and leaving those sent, missed or dead alone.
+- `cancel_unwanted`: the pending reminders of a group's agreements the rules no longer want
+  (another term, an offset dropped, the agreement out of force) become cancelled.
+- `MARK_MISSED`: the pending reminders past their day by more than the catch-up bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from models.tables import Agreement, JSONType, Notification, UTCDateTime, table_of
+from workflow.reminder_rules import KIND, REMINDED
+
+A = table_of(Agreement)
+N = table_of(Notification)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Agreements sharing one list of offsets: with `ids`, those bound as `ids_<ids>`; with
+    `kind`, that kind's without days of their own; else those following the default (no days of
+    their own, a kind outside `policy_kinds`)."""
+
+    offsets: tuple[int, ...]
+    kind: str | None = None
+    policy_kinds: tuple[str, ...] = ()
+    ids: int | None = None
+
+
+def _members(group: Group) -> ColumnElement[bool]:
+    if group.ids is not None:
+        return A.c.id.in_(bindparam(f"ids_{group.ids}", expanding=True))
+    no_own = A.c.reminder_offsets.is_(None)
+    if group.kind is not None:
+        return and_(no_own, A.c.kind == group.kind)
+    if group.policy_kinds:
+        return and_(no_own, A.c.kind.not_in(group.policy_kinds))
+    return no_own
+
+
+def _minus_days(column: Any, days: int, dialect: str) -> ColumnElement[Any]:
+    if dialect == "postgresql":
+        return cast(column - literal(days, Integer), Date)
+    # No CAST on SQLite: CAST(... AS DATE) has numeric affinity there and yields the year only.
+    return func.date(column, f"-{days} days", type_=Date)
+
+
+def _key_sql(days: int) -> ColumnElement[Any]:
+    return (
+        literal(f"{KIND}:", String)
+        .concat(cast(A.c.id, Text))
+        .concat(literal(":", String))
+        .concat(cast(A.c.expires_on, Text))
+        .concat(literal(f":{days}", String))
+    )
+
+
+def _wanted(group: Group, days: int, dialect: str) -> Any:
+    """One group's reminders `days` before expiry whose day is in the window (see `window`)."""
+    due_on = _minus_days(A.c.expires_on, days, dialect)
+    return select(
+        literal(KIND, String),
+        _key_sql(days),
+        A.c.id,
+        due_on,
+        literal("pending", String),
+        literal(0, Integer),
+        literal({}, JSONType),
+        bindparam("now", type_=UTCDateTime()),
+    ).where(
+        A.c.state.in_(REMINDED),
+        A.c.expires_on.between(
+            bindparam(f"from_{days}", type_=Date), bindparam(f"to_{days}", type_=Date)
+        ),
+        _members(group),
+        # Bounded anti-join: the (kind, due_on) index answers it without a scan. The window is
+        # spelled out (the due day implies it) so the planner reads only that range, never every
+        # reminder ever made; the key is matched too: another term's reminder may fall on the
+        # same day. A cancelled one is selected, to be revived by the upsert.
+        ~exists().where(
+            N.c.kind == KIND,
+            N.c.due_on.between(bindparam("due_from", type_=Date), bindparam("due_to", type_=Date)),
+            N.c.due_on == due_on,
+            N.c.agreement_id == A.c.id,
+            N.c.dedupe_key == _key_sql(days),
+            N.c.status != "cancelled",
+        ),
+    )
+
+
+_COLUMNS = [
+    "kind",
+    "dedupe_key",
+    "agreement_id",
+    "due_on",
+    "status",
+    "attempts",
+    "payload",
+    "created_at",
+]
+
+
+@lru_cache(maxsize=64)
+def insert_wanted(dialect: str, groups: tuple[Group, ...]) -> Any:
+    """INSERT the groups' wanted reminders in the window; RETURNING the ids made or revived."""
+    selects = [_wanted(group, days, dialect) for group in groups for days in group.offsets]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # The groups are disjoint, so no key comes twice (PostgreSQL refuses to update a row twice).
+    return (
+        insert(N)
+        .from_select(_COLUMNS, union_all(*selects) if len(selects) > 1 else selects[0])
+        .on_conflict_do_update(
+            index_elements=["dedupe_key"],
+            set_={"status": "pending", "next_attempt_at": None},
+            where=N.c.status == "cancelled",
+        )
+        .returning(N.c.id)
+    )
+
+
+@lru_cache(maxsize=64)
+def cancel_unwanted(dialect: str, groups: tuple[Group, ...], one_agreement: bool) -> Any:
+    """UPDATE the groups' agreements' pending reminders the rules do not want to cancelled;
+    with `one_agreement`, only those of the agreement bound as `scope_id`."""
+    wanted = or_(
+        *(
+            and_(_members(group), or_(*(N.c.dedupe_key == _key_sql(d) for d in group.offsets)))
+            for group in groups
+        )
+    )
+    in_force = and_(A.c.state.in_(REMINDED), A.c.expires_on.is_not(None), wanted)
+    unwanted = exists().where(
+        A.c.id == N.c.agreement_id, or_(*(_members(g) for g in groups)), not_(in_force)
+    )
+    condition = and_(N.c.kind == KIND, N.c.status == "pending", unwanted)
+    if one_agreement:
+        condition = and_(condition, N.c.agreement_id == bindparam("scope_id"))
+    return update(N).where(condition).values(status="cancelled")
+
+
+MARK_MISSED = (
+    update(N)
+    .where(N.c.kind == KIND, N.c.status == "pending", N.c.due_on < bindparam("before", type_=Date))
+    .values(status="missed")
+)
+
+
+def window(offsets: Iterable[int], first_due: date, last_due: date | None) -> dict[str, date]:
+    """The parameters of a window of due days (`last_due` None: no end), and per offset the
+    expiry days whose reminder falls due in it."""
+    bounds = {"due_from": first_due, "due_to": last_due or date.max}
+    for days in set(offsets):
+        bounds[f"from_{days}"] = first_due + timedelta(days=days)
+        bounds[f"to_{days}"] = last_due + timedelta(days=days) if last_due else date.max
+    return bounds
