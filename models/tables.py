@@ -393,6 +393,18 @@ class ReminderPolicy(Base):
     offsets: Mapped[list[int]] = mapped_column()
 
 
+class ReminderDefault(Base):
+    """The default reminder days the reminders were last planned with: one row. A sweep that
+    finds ACCORD_REMINDER_OFFSETS changed re-plans every agreement that follows the default."""
+
+    __tablename__ = "reminder_defaults"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    offsets: Mapped[list[int]] = mapped_column()
+    planned_on: Mapped[date]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Meeting(Base):
     """A partnership meeting (e.g. the annual one); UID stable, SEQUENCE rises on every change."""
 

@@ -317,17 +317,13 @@ class Note:
 
 
 def notes(engine: Engine, kind: str | None = None) -> list[Note]:
-    """The notification rows as committed now, by id (optionally of one kind); the sweep's
-    record of the default reminder days (kind `reminder_plan`) only when asked for by kind."""
+    """The notification rows as committed now, by id (optionally of one kind)."""
     from models.tables import Notification
-    from workflow.reminder_rules import PLAN_KIND
 
     with UnitOfWork(engine) as uow:
         query = select(Notification).order_by(Notification.id)
         if kind is not None:
             query = query.where(Notification.kind == kind)
-        else:
-            query = query.where(Notification.kind != PLAN_KIND)
         return [
             Note(
                 n.id,

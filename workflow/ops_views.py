@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from models.tables import Agreement, DeadLetter, Meeting, Notification, Partnership, table_of
-from workflow.reminder_rules import PLAN_KIND
 from workflow.uow import UnitOfWork
 
 N = table_of(Notification)
@@ -105,7 +104,7 @@ def _view(row: Any) -> PendingView:
 def pending_due(uow: UnitOfWork, today: date, *, every_status: bool = False) -> list[PendingView]:
     """Pending notifications due on or before `today` (with `every_status`, also those sent,
     cancelled, missed or dead), oldest due first; changes nothing."""
-    query = _with_subjects().where(N.c.due_on <= today, N.c.kind != PLAN_KIND)
+    query = _with_subjects().where(N.c.due_on <= today)
     if not every_status:
         query = query.where(N.c.status == "pending")
     query = query.order_by(N.c.due_on, N.c.id)
@@ -132,9 +131,7 @@ class NotificationCounts:
 
 def counts(uow: UnitOfWork, today: date) -> NotificationCounts:
     """Counts for `accord outbox status`."""
-    rows = uow.conn.execute(
-        select(N.c.status, func.count()).where(N.c.kind != PLAN_KIND).group_by(N.c.status)
-    ).all()
+    rows = uow.conn.execute(select(N.c.status, func.count()).group_by(N.c.status)).all()
     found: dict[str, int] = {str(status): int(n) for status, n in rows}
     by_status = {status: found.pop(status, 0) for status in STATUSES}
     by_status |= found  # any status added later

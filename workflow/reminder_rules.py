@@ -19,8 +19,6 @@ from workflow.uow import UnitOfWork
 A = table_of(Agreement)
 P = table_of(ReminderPolicy)
 KIND = "renewal_reminder"
-# The sweep's record of the default offsets it last planned with: a row no mail comes from.
-PLAN_KIND = "reminder_plan"
 # Reminders go to agreements in force; a suspended one gets none until it resumes.
 REMINDED = (State.ACTIVE, State.RENEWED, State.RENEWAL_DUE)
 

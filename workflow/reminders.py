@@ -16,11 +16,10 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from models.tables import Agreement, Notification, ReminderPolicy, table_of
+from models.tables import Agreement, Notification, ReminderDefault, ReminderPolicy, table_of
 from workflow import reminder_rules as rules
 from workflow import reminder_sql as sql
 from workflow.reminder_rules import KIND as KIND
-from workflow.reminder_rules import PLAN_KIND as PLAN_KIND
 from workflow.reminder_rules import REMINDED as REMINDED
 from workflow.reminder_rules import applicable_offsets as applicable_offsets
 from workflow.reminder_rules import kind_offsets as kind_offsets
@@ -32,7 +31,7 @@ from workflow.uow import UnitOfWork
 A = table_of(Agreement)
 N = table_of(Notification)
 P = table_of(ReminderPolicy)
-_PLAN_KEY = f"{PLAN_KIND}:default"
+D = table_of(ReminderDefault)
 # The PostgreSQL advisory lock a sweep holds for its transaction. Every re-plan takes it too, so
 # none interleaves with a sweep that has read the rules and writes reminders by them.
 SWEEP_LOCK = 0x5EC0_5EE9
@@ -176,18 +175,15 @@ def follow_default(
     hold_sweep_lock(uow)  # before the read: two processes must not both see the old default
     now = now or datetime.now(UTC)
     default = normalise_offsets(default_offsets)
-    row = uow.conn.execute(
-        select(N.c.id, N.c.payload).where(N.c.dedupe_key == _PLAN_KEY)
-    ).one_or_none()
-    payload = {"default_offsets": default}
-    if row is not None and row.payload == payload:
+    last = uow.conn.execute(select(D.c.offsets).where(D.c.id == 1)).scalar_one_or_none()
+    if last == default:
         return None
-    if row is None:
+    values = {"offsets": default, "planned_on": today, "updated_at": now}
+    if last is None:
         # A database's first plan: the reminders made so far followed this default.
-        values = {"kind": PLAN_KIND, "dedupe_key": _PLAN_KEY, "status": "planned", "attempts": 0}
-        uow.conn.execute(N.insert().values(**values, due_on=today, payload=payload, created_at=now))
+        uow.conn.execute(D.insert().values(id=1, **values))
         return None
-    uow.conn.execute(update(N).where(N.c.id == row.id).values(due_on=today, payload=payload))
+    uow.conn.execute(update(D).where(D.c.id == 1).values(**values))
     groups = (sql.Group(tuple(default), policy_kinds=tuple(rules.policies(uow))),)
     return _replan(
         uow, groups, {}, one_agreement=False, today=today, catchup_days=catchup_days, now=now
