@@ -29,11 +29,10 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 import migrations
-from models import Institution
-from models.tables import InstitutionKind
-from workflow.moves import SignatoryInput, advance
-from workflow.proposals import Proposal, propose
-from workflow.tick import run_tick
+from models import Institution, InstitutionKind
+from workflow.agreements.moves import SignatoryInput, advance
+from workflow.agreements.proposals import Proposal, propose
+from workflow.agreements.tick import run_tick
 from workflow.uow import UnitOfWork
 
 ADMIN_URL = os.environ.get(

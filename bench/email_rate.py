@@ -10,7 +10,8 @@ in turn, --rounds times each:
 
   no-op  --tasks × `accord.noop`: the worker's task machinery alone (broker, prefork pool,
          acks, events), no database, no mail;
-  email  --tasks pending, due renewal reminders (made by workflow.reminders.materialize_due),
+  email  --tasks pending, due renewal reminders (made by
+         workflow.notices.reminders.materialize_due),
          handed to the worker as the sweep hands them: `accord.send_notifications` with
          --batch rows each (ACCORD_SEND_BATCH_SIZE, default 10). Per row the worker locks it,
          re-reads the agreement and its people, renders both parts, sends over SMTP on the
@@ -62,7 +63,7 @@ from tasks.app import make_app
 from tests.e2e.services import CELERY, ROOT, CeleryProcess, RedisServer
 from tests.e2e.world import people, signed, today
 from tests.smtp_server import free_port
-from workflow import delivery, reminders
+from workflow.notices import delivery, reminders
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 
@@ -199,7 +200,8 @@ def reminder_facts(url: str, notification_id: int) -> dict[str, Any]:
 def world(url: str, count: int) -> list[int]:
     """`count` agreements in force (one through the service, the rest cloned) with a
     coordinator, a unit mailbox and a partner contact, each with its 30-day renewal reminder
-    due today made by the sweep's own code (workflow.reminders.materialize_due); their ids."""
+    due today made by the sweep's own code (workflow.notices.reminders.materialize_due);
+    their ids."""
     engine = make_engine(url)
     people(engine)
     template = signed(engine, "Student exchange memorandum", expires_in=EXPIRES_IN)

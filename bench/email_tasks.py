@@ -15,7 +15,7 @@ from typing import Any
 from tasks.app import app
 from tasks.delivering import compose
 from tasks.jobs import mailer, settings
-from workflow.notice_context import AgreementInfo, Delivery
+from workflow.notices.context import AgreementInfo, Delivery
 
 SEND_ONLY = "accord.bench.send_only"
 

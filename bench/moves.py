@@ -10,7 +10,8 @@ round-robin:
   raw      psycopg on one connection held open: SELECT state, version; UPDATE … SET state,
            version = version + 1 WHERE id AND version; INSERT event RETURNING id; INSERT outbox;
            COMMIT (psycopg sends BEGIN first: 6 round trips).
-  service  workflow.moves.advance(UnitOfWork(engine), id, trigger, …): a fresh unit of work per
+  service  workflow.agreements.moves.advance(UnitOfWork(engine), id, trigger, …): a fresh unit
+           of work per
            move, on an engine from models.make_engine, exactly as the CLI and the API call it
            (pool checkout with its pre-ping, BEGIN, SELECT, one UPDATE+event+outbox statement,
            COMMIT: 5 round trips).
@@ -41,7 +42,7 @@ from sqlalchemy import text
 
 from bench import common
 from models import make_engine
-from workflow.moves import advance
+from workflow.agreements.moves import advance
 from workflow.uow import UnitOfWork
 
 TODAY = date.today()
@@ -120,7 +121,7 @@ def raw_worker(url: str, ids: list[int]) -> Callable[[], None]:
 
 
 def service_worker(url: str, ids: list[int]) -> Callable[[], None]:
-    """One move per call through workflow.moves.advance, a fresh UnitOfWork each time."""
+    """One move per call through workflow.agreements.moves.advance, a fresh UnitOfWork each time."""
     engine = make_engine(url)
     with engine.connect() as conn:
         states: dict[int, str] = dict(

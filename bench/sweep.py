@@ -12,8 +12,9 @@ from the same starting state (the rows one side made are deleted and the table v
   raw    one statement on a psycopg connection held open: INSERT INTO notifications … SELECT the
          due set (offsets unnested, joined to agreements by date window) … ON CONFLICT
          (dedupe_key) DO NOTHING; COMMIT.
-  sweep  workflow.reminders.materialize_due(uow, today, default_offsets=…, catchup_days=…) in
-         a UnitOfWork then commit(), as workflow.sweep.sweep calls it.
+  sweep  workflow.notices.reminders.materialize_due(uow, today, default_offsets=…,
+         catchup_days=…) in
+         a UnitOfWork then commit(), as workflow.notices.sweep.sweep calls it.
 
 Prints per size: stored, due, raw ms, sweep ms and the ratio (median of --trials), that both made
 the same rows, a second sweep the same day (nothing new: it must be cheap), and at the largest
@@ -47,8 +48,8 @@ from sqlalchemy import Engine, event
 
 from bench import common
 from models import make_engine
-from workflow import reminders
 from workflow.lifecycle import add_months
+from workflow.notices import reminders
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 
@@ -265,7 +266,7 @@ def run_raw(conn: psycopg.Connection[Any], today: date, now: datetime) -> int:
 
 
 def run_sweep(engine: Engine, today: date, now: datetime) -> int:
-    """materialize_due through a UnitOfWork, committed, as workflow.sweep.sweep calls it."""
+    """materialize_due through a UnitOfWork, committed, as workflow.notices.sweep.sweep calls it."""
     with UnitOfWork(engine) as uow:
         made = reminders.materialize_due(
             uow, today, default_offsets=OFFSETS, catchup_days=CATCHUP, now=now

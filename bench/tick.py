@@ -6,8 +6,9 @@ Builds --agreements agreements (about 60 % active, 10 % in their renewal window,
 plus --due that time moves on --today: half open their renewal window that day, half lapse that
 day), copies the database (CREATE DATABASE … TEMPLATE), then:
 
-  tick      workflow.tick.run_tick for --today on the first database: one transaction;
-  one by one  the same moves on the copy, each through workflow.moves.advance with its own
+  tick      workflow.agreements.tick.run_tick for --today on the first database: one transaction;
+  one by one  the same moves on the copy, each through workflow.agreements.moves.advance with
+              its own
             UnitOfWork, as `accord agreements advance REF TRIGGER --on DATE --actor system`;
 
 prints both times and the ratio (target --target, default 10×), a second tick for the same day
@@ -29,10 +30,10 @@ from sqlalchemy import Engine, event
 
 from bench import common
 from models import make_engine
-from workflow import tick as tick_module
+from workflow.agreements import tick as tick_module
+from workflow.agreements.moves import advance
+from workflow.agreements.tick import SYSTEM, run_tick
 from workflow.lifecycle import add_months
-from workflow.moves import advance
-from workflow.tick import SYSTEM, run_tick
 from workflow.uow import UnitOfWork
 
 FINGERPRINT = """
@@ -101,7 +102,8 @@ def build(url: str, today: date, total: int, due: int, seed: int) -> dict[str, i
 
 
 def capture_due_queries(engine: Engine, today: date) -> list[tuple[str, Any]]:
-    """The SQL (and parameters) `workflow.tick.due` sends, captured as it runs; rolled back."""
+    """The SQL (and parameters) `workflow.agreements.tick.due` sends, captured as it runs;
+    rolled back."""
     seen: list[tuple[str, Any]] = []
 
     def grab(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:

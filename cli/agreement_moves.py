@@ -14,11 +14,11 @@ import typer
 from sqlalchemy.orm import Session
 
 from cli.common import JsonFlag, Ref, actor_from, echo_json, engine_scope, parse_date, today_from
-from workflow import moves, queries
+from workflow.agreements import moves, queries
+from workflow.agreements.moves import SignatoryInput
+from workflow.agreements.proposals import Proposal, propose, slugify
 from workflow.errors import InvalidInput
 from workflow.lifecycle import Trigger
-from workflow.moves import SignatoryInput
-from workflow.proposals import Proposal, propose, slugify
 from workflow.uow import UnitOfWork
 
 ActorOpt = Annotated[

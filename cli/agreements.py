@@ -18,7 +18,7 @@ from cli.common import (
     today_from,
     visible,
 )
-from workflow import queries
+from workflow.agreements import queries
 
 app = typer.Typer(
     help="Agreements: list, inspect and move them through their lifecycle.", no_args_is_help=True

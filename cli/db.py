@@ -160,8 +160,8 @@ def seed(
 ) -> None:
     """Load the partnerships, agreements and dated history of the articles; twice is a no-op."""
     # Imported here so every other command works even while the seeding module changes.
-    from workflow.seeding import load_seed_file
-    from workflow.seeding import seed as apply_seed
+    from workflow.seeding.store import load_seed_file
+    from workflow.seeding.store import seed as apply_seed
 
     path = file or DEFAULT_SEED
     if not path.is_file():

@@ -13,11 +13,12 @@ import typer
 from sqlalchemy import select
 
 from cli.common import JsonFlag, TodayOpt, dash, echo_json, engine_scope, table, today_from
-from models.tables import Meeting, Partnership
-from workflow import meetings, ops_views
+from models import Meeting, Partnership
 from workflow.errors import InvalidInput, NotFound
-from workflow.meetings import MeetingDefaults
-from workflow.ops_views import MeetingView
+from workflow.notices import meetings
+from workflow.notices.meetings import MeetingDefaults
+from workflow.ops import views as ops_views
+from workflow.ops.views import MeetingView
 from workflow.uow import UnitOfWork
 
 app = typer.Typer(

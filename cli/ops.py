@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import JsonFlag, TodayOpt, dash, echo_json, engine_scope, table, today_from
-from workflow import deadletters, ops_views, outbox
 from workflow.errors import InvalidInput
+from workflow.notices import deadletters, outbox
+from workflow.ops import views as ops_views
 from workflow.uow import UnitOfWork
 
 if TYPE_CHECKING:

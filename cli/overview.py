@@ -16,9 +16,10 @@ from cli.common import (
     table,
     today_from,
 )
-from workflow import lifecycle, queries
+from workflow import lifecycle
+from workflow.agreements import queries
+from workflow.agreements.tick import run_tick
 from workflow.lifecycle import State
-from workflow.tick import run_tick
 from workflow.uow import UnitOfWork
 
 DUE_SOON_DAYS = 180

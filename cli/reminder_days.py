@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from cli.common import TodayOpt, engine_scope, today_from
-from workflow import reminders
+from workflow.agreements.moves import load_subject_row
+from workflow.agreements.proposals import parse_kind
 from workflow.errors import InvalidInput
-from workflow.moves import load_subject_row
-from workflow.proposals import parse_kind
+from workflow.notices import reminders
 from workflow.uow import UnitOfWork
 
 

@@ -3,7 +3,7 @@ days reminders go out, `policy|offsets`, are cli.reminder_days).
 
 `run` needs no broker: it handles the waiting outbox rows, does what beat's sweep does and then
 sends each claimed notification in this process, through the very functions the worker's tasks
-call (workflow.handlers.handle_outbox_row, tasks.delivering.deliver).
+call (workflow.notices.handlers.handle_outbox_row, tasks.delivering.deliver).
 """
 
 from __future__ import annotations
@@ -25,15 +25,15 @@ from cli.common import (
     today_from,
     visible,
 )
-from workflow import ops_views
-from workflow.ops_views import PendingView
+from workflow.ops import views as ops_views
+from workflow.ops.views import PendingView
 from workflow.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from tasks.delivering import Outcome
-    from workflow.sweep import SweepReport
+    from workflow.notices.sweep import SweepReport
 
 app = typer.Typer(
     help="Renewal reminders, event notices and invitations: what is due, and sending it.",
@@ -115,10 +115,10 @@ def run(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
     # Imported here: mail rendering (Jinja2, icalendar) would slow every other command's start.
     from notify.backends import mailer_from_settings
     from tasks.delivering import deliver
-    from workflow import delivery, handlers
-    from workflow.meetings import MeetingDefaults
+    from workflow.notices import delivery, handlers
+    from workflow.notices.meetings import MeetingDefaults
+    from workflow.notices.sweep import sweep
     from workflow.settings import Settings
-    from workflow.sweep import sweep
 
     settings = Settings()
     day = today_from(today)

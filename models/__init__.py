@@ -1,22 +1,28 @@
-"""SQLAlchemy 2.x tables of Accord, and the engine and session factory."""
+"""SQLAlchemy 2.x tables of Accord, by capability, and the engine and session factory.
 
-from models.db import make_engine, session_factory
-from models.tables import (
-    Agreement,
-    AgreementEvent,
+Importing the package imports every table, as the ORM needs to resolve relationships.
+"""
+
+from models.agreements import Agreement, AgreementEvent, AgreementParty, AgreementTerm, Signatory
+from models.base import (
     AgreementKind,
-    AgreementParty,
-    AgreementTerm,
     Base,
-    Initiative,
-    Institution,
-    Milestone,
+    InstitutionKind,
+    JSONType,
+    UTCDateTime,
+    enum_type,
+    table_of,
+    utcnow,
+)
+from models.db import make_engine, session_factory
+from models.directory import Initiative, Institution, Milestone, Partnership, Person, Source, Unit
+from models.notices import (
+    DeadLetter,
+    Meeting,
+    Notification,
     OutboxMessage,
-    Partnership,
-    Person,
-    Signatory,
-    Source,
-    Unit,
+    ReminderDefault,
+    ReminderPolicy,
 )
 
 __all__ = [
@@ -26,15 +32,26 @@ __all__ = [
     "AgreementParty",
     "AgreementTerm",
     "Base",
+    "DeadLetter",
     "Initiative",
     "Institution",
+    "InstitutionKind",
+    "JSONType",
+    "Meeting",
     "Milestone",
+    "Notification",
     "OutboxMessage",
     "Partnership",
     "Person",
+    "ReminderDefault",
+    "ReminderPolicy",
     "Signatory",
     "Source",
+    "UTCDateTime",
     "Unit",
+    "enum_type",
     "make_engine",
     "session_factory",
+    "table_of",
+    "utcnow",
 ]

@@ -55,7 +55,7 @@ def reconnecting(work: Callable[[], T]) -> T:
     which costs a round trip per task: about 9% of a mail task's time in the worker, measured.
     The worker's work (tasks/jobs.py) is safe to run twice: the sweep and the handlers are
     idempotent, a relay publishes at least once, and a mail's second run finds its row sent or
-    sends it with the same Message-ID, inside the duplicate window of workflow/delivery.py.
+    sends it with the same Message-ID, inside the duplicate window of workflow/notices/delivery.py.
     """
     try:
         return work()

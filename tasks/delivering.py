@@ -1,5 +1,5 @@
-"""Send one notification: rows from workflow.delivery, mail from notify. No Celery here, so the
-worker's task and `accord reminders run` share exactly this code.
+"""Send one notification: rows from workflow.notices.delivery, mail from notify. No Celery
+here, so the worker's task and `accord reminders run` share exactly this code.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from notify.render import (
     render_meeting_reminder,
     render_reminder,
 )
-from workflow import delivery
-from workflow.notice_context import Delivery
+from workflow.agreements.tick import SYSTEM
+from workflow.notices import delivery
+from workflow.notices.context import Delivery
 from workflow.settings import Settings
-from workflow.tick import SYSTEM
 from workflow.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

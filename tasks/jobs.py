@@ -17,10 +17,10 @@ from models.db import reconnecting
 from notify.backends import Mailer, mailer_from_settings
 from tasks.app import app
 from tasks.delivering import deliver, deliver_batch
-from workflow import handlers, outbox
-from workflow.meetings import MeetingDefaults
+from workflow.notices import handlers, outbox
+from workflow.notices.meetings import MeetingDefaults
+from workflow.notices.sweep import sweep
 from workflow.settings import Settings
-from workflow.sweep import sweep
 from workflow.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,16 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from models import Agreement, AgreementEvent, AgreementTerm, Institution, OutboxMessage
-from models.tables import InstitutionKind
-from workflow.moves import SignatoryInput, advance
-from workflow.proposals import Proposal, propose
+from models import (
+    Agreement,
+    AgreementEvent,
+    AgreementTerm,
+    Institution,
+    InstitutionKind,
+    OutboxMessage,
+)
+from workflow.agreements.moves import SignatoryInput, advance
+from workflow.agreements.proposals import Proposal, propose
 from workflow.uow import UnitOfWork
 
 TODAY = date(2026, 11, 22)
@@ -209,7 +215,7 @@ def agreement(
     `expires=None` leaves it in `proposed`. Returns its slug. Every move goes through the real
     use cases, in one transaction: the tests build many agreements.
     """
-    from workflow.moves import apply_move
+    from workflow.agreements.moves import apply_move
 
     with UnitOfWork(engine) as uow:
         slug = propose(
@@ -260,7 +266,7 @@ def set_reminder_offsets(engine: Engine, slug: str, offsets: list[int] | None) -
 
 def set_policy(engine: Engine, kind: str, offsets: list[int]) -> None:
     """The reminder offsets of every agreement of `kind` without offsets of its own."""
-    from models.tables import AgreementKind, ReminderPolicy
+    from models import AgreementKind, ReminderPolicy
 
     with UnitOfWork(engine) as uow:
         uow.session.merge(ReminderPolicy(kind=AgreementKind(kind), offsets=offsets))
@@ -318,7 +324,7 @@ class Note:
 
 def notes(engine: Engine, kind: str | None = None) -> list[Note]:
     """The notification rows as committed now, by id (optionally of one kind)."""
-    from models.tables import Notification
+    from models import Notification
 
     with UnitOfWork(engine) as uow:
         query = select(Notification).order_by(Notification.id)

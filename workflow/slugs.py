@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from models.tables import Agreement, AgreementKind, Institution, Partnership
+from models import Agreement, AgreementKind, Institution, Partnership
 from workflow.uow import UnitOfWork
 
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import models.tables
+import models.base
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -309,8 +309,8 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("created_at", models.tables.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", models.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("length(title) > 0", name=op.f("ck_agreements_title_not_empty")),
         sa.CheckConstraint("version >= 1", name=op.f("ck_agreements_version_positive")),
         sa.ForeignKeyConstraint(
@@ -360,8 +360,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("agreement_id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("at", models.tables.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("recorded_at", models.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=120), nullable=False),
         sa.Column("trigger", sa.String(length=32), nullable=False),
         sa.Column("from_state", sa.String(length=32), nullable=True),
@@ -436,10 +436,10 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("created_at", models.tables.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("available_at", models.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("available_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("dispatched_at", models.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("dispatched_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["agreement_id"], ["agreements.id"], name=op.f("fk_outbox_agreement_id_agreements")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import models.tables
+import models.base
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -52,13 +52,13 @@ def upgrade() -> None:
         sa.Column("occurrence", sa.String(length=20), nullable=False),
         sa.Column("uid", sa.String(length=200), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
-        sa.Column("starts_at", models.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("starts_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
         sa.Column("location", sa.String(length=300), nullable=True),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
-        sa.Column("created_at", models.tables.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", models.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["partnership_id"],
             ["partnerships.id"],
@@ -81,7 +81,7 @@ def upgrade() -> None:
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", models.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("message_id", sa.String(length=250), nullable=True),
         sa.Column(
@@ -89,8 +89,8 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("created_at", models.tables.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", models.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["agreement_id"],
             ["agreements.id"],
@@ -136,8 +136,8 @@ def upgrade() -> None:
         ),
         sa.Column("error", sa.Text(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("failed_at", models.tables.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("replayed_at", models.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("failed_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("replayed_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("replay_count", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["notification_id"],

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import models.tables
+import models.base
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("handled_at", models.tables.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("handled_at", models.base.UTCDateTime(timezone=True), nullable=True)
         )
     # Rows handed over before this column existed count as handled: republishing the whole
     # history once would only repeat idempotent work.

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import models.tables
+import models.base
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -30,7 +30,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("planned_on", sa.Date(), nullable=False),
-        sa.Column("updated_at", models.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("id = 1", name=op.f("ck_reminder_defaults_one_row")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder_defaults")),
     )

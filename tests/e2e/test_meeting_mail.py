@@ -7,8 +7,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import select
 
-from models import Partnership
-from models.tables import Notification
+from models import Notification, Partnership
 from tests.e2e.conftest import Stack
 from tests.e2e.world import (
     HOME_CONTACT,
@@ -21,7 +20,7 @@ from tests.e2e.world import (
     people,
     today,
 )
-from workflow import meetings
+from workflow.notices import meetings
 from workflow.uow import UnitOfWork
 
 TITLE = "Annual partnership meeting"

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from models.tables import Notification
+from models import Notification
 from notify.when import longdate
 from tests.e2e.conftest import Stack
 from tests.e2e.services import wait_for

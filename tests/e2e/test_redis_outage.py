@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from models.tables import Notification
+from models import Notification
 from tests.e2e.conftest import Stack
 from tests.e2e.services import wait_for
 from tests.e2e.world import awaiting_signature, outbox_rows, people, sign, signed
-from workflow import outbox
+from workflow.notices import outbox
 
 BACKOFF = 3.0  # seconds after the first failure; doubles on each later one
 REDELIVER = 5.0  # seconds after which a dispatched, unhandled row is published again

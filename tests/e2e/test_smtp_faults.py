@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.e2e.conftest import Stack
 from tests.e2e.world import dead_letters, message_id, notification, people, signed
-from workflow import deadletters
+from workflow.notices import deadletters
 from workflow.uow import UnitOfWork
 
 MAX_ATTEMPTS = 3  # ACCORD_MAX_SEND_ATTEMPTS in the worker's environment

@@ -13,13 +13,12 @@ from typing import Any
 from icalendar import Calendar
 from sqlalchemy import Engine, select
 
-from models import Institution, Partnership, Person, Unit
-from models.tables import DeadLetter, Notification, OutboxMessage
+from models import DeadLetter, Institution, Notification, OutboxMessage, Partnership, Person, Unit
 from notify.message import message_id_for, sender_domain
 from tests.factories import SIGNATORIES, TO_ACTIVE, institutions
-from workflow.moves import advance
-from workflow.proposals import Proposal, propose
-from workflow.reminders import reminder_key
+from workflow.agreements.moves import advance
+from workflow.agreements.proposals import Proposal, propose
+from workflow.notices.reminders import reminder_key
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 

@@ -12,11 +12,19 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from models import Agreement, AgreementEvent, AgreementTerm, Institution, OutboxMessage, Partnership
-from models.tables import Meeting, Notification
+from models import (
+    Agreement,
+    AgreementEvent,
+    AgreementTerm,
+    Institution,
+    Meeting,
+    Notification,
+    OutboxMessage,
+    Partnership,
+)
 from tests import factories
 from tests.integration.test_cli import run_cli
-from workflow.moves import advance
+from workflow.agreements.moves import advance
 from workflow.uow import UnitOfWork
 
 NEW = "agreements new --home home --partner partner --kind mou --title Valid"

@@ -17,7 +17,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import Engine, func, select
 
-from models.tables import DeadLetter, Meeting, Notification
+from models import DeadLetter, Meeting, Notification
 from tests import factories
 from tests.integration.test_cli import Outcome, run_cli
 from workflow.uow import UnitOfWork
@@ -117,7 +117,7 @@ def test_due_lists_what_is_pending_and_due_and_changes_nothing(
     _people(engine)
     slug = factories.agreement(engine, "Exchange MoU", expires=DAY + timedelta(days=30))
     # What the outbox handler does after the signing: the term's reminders, ahead of time.
-    from workflow import reminders
+    from workflow.notices import reminders
 
     agreement_id = factories.agreement_id(engine, slug)
     with UnitOfWork(engine) as uow:

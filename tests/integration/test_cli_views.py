@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import Engine, func, select
 
-from models import AgreementEvent, Initiative, Institution
-from models.tables import AgreementKind, InstitutionKind
+from models import AgreementEvent, AgreementKind, Initiative, Institution, InstitutionKind
 from tests import factories
 from tests.integration.test_cli import ok, propose, run_cli
 from workflow.lifecycle import mermaid

@@ -15,9 +15,9 @@ from sqlalchemy import Engine, text
 from models import make_engine
 from tests import factories
 from tests.factories import TODAY
+from workflow.agreements.moves import MoveResult, advance, apply_move
+from workflow.agreements.tick import run_tick
 from workflow.errors import AccordError, MoveRefused, StaleVersion
-from workflow.moves import MoveResult, advance, apply_move
-from workflow.tick import run_tick
 from workflow.uow import UnitOfWork
 
 ATTEMPTS = 20

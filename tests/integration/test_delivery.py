@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from models.tables import Notification, table_of
+from models import Notification, table_of
 from notify.backends import FileMailer
 from notify.message import message_id_for
 from tasks.delivering import deliver
 from tests import factories, overlap
 from tests.factories import MAIL_FROM, notes
-from workflow import deadletters, delivery, reminders
+from workflow.notices import deadletters, delivery, reminders
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 

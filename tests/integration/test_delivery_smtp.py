@@ -22,8 +22,8 @@ from notify.message import message_id_for
 from tasks.delivering import deliver
 from tests import factories
 from tests.factories import COORDINATOR_EMAIL, MAIL_FROM, PARTNER_EMAIL, UNIT_EMAIL, notes
-from workflow import deadletters, delivery, reminders
 from workflow.errors import InvalidInput
+from workflow.notices import deadletters, delivery, reminders
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 

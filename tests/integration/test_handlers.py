@@ -17,10 +17,10 @@ from notify.backends import FileMailer
 from tasks.delivering import deliver
 from tests import factories
 from tests.factories import MAIL_FROM, SIGNATORIES, TODAY, notes
-from workflow import handlers, reminders
-from workflow.moves import advance
+from workflow.agreements.moves import advance
+from workflow.agreements.tick import run_tick, tick
+from workflow.notices import handlers, reminders
 from workflow.settings import Settings
-from workflow.tick import run_tick, tick
 from workflow.uow import UnitOfWork
 
 NOW = datetime(2026, 11, 22, 8, tzinfo=UTC)
@@ -261,7 +261,7 @@ def test_a_suspension_handled_late_leaves_a_resumed_agreements_reminders(
 
 def test_seeded_history_mails_no_notice_but_the_ticks_catch_up_does(engine: Engine) -> None:
     """Imported history is not news; the windows and lapses the first tick records are."""
-    from workflow.seeding import load_seed_file, seed
+    from workflow.seeding.store import load_seed_file, seed
 
     day = date(2026, 11, 22)
     seed(engine, load_seed_file(factories.ROOT / "data" / "seed.toml"), today=day)

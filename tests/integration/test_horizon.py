@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from models.tables import Meeting, Notification, Partnership
+from models import Meeting, Notification, Partnership
 from tests import factories
 from tests.factories import snapshot
 from tests.integration.test_bad_input import snapshot as table_counts
 from tests.integration.test_cli import run_cli
-from workflow import meetings
+from workflow.agreements.moves import advance
+from workflow.agreements.proposals import Proposal, propose
 from workflow.errors import InvalidInput
-from workflow.moves import advance
-from workflow.proposals import Proposal, propose
+from workflow.notices import meetings
 from workflow.uow import UnitOfWork
 from workflow.validation import HORIZON
 

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from models import Institution, Partnership, Source, Unit, make_engine
-from models.tables import InstitutionKind
+from models import Institution, InstitutionKind, Partnership, Source, Unit, make_engine
 from tests import factories
 from tests.integration.test_cli import run_cli
 from tests.integration.test_concurrency import _blocked_on_a_lock

@@ -20,8 +20,8 @@ from notify.message import message_id_for
 from tasks.delivering import deliver
 from tests import factories
 from tests.factories import COORDINATOR_EMAIL, MAIL_FROM, PARTNER_EMAIL, notes
-from workflow import meetings
-from workflow.seeding import load_seed_file, seed
+from workflow.notices import meetings
+from workflow.seeding.store import load_seed_file, seed
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from models.tables import Meeting, Partnership
+from models import Meeting, Partnership
 from tests import factories
 from tests.factories import notes
-from workflow import meetings
 from workflow.errors import InvalidInput, StaleVersion
+from workflow.notices import meetings
 from workflow.uow import UnitOfWork
 
 D = meetings.MeetingDefaults()

@@ -13,8 +13,8 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from models import AgreementEvent, AgreementTerm
 from tests import factories
 from tests.factories import SIGNED, TODAY
+from workflow.agreements.moves import SignatoryInput, advance, apply_move
 from workflow.errors import AccordError, InvalidInput, MoveRefused, NotFound, StaleVersion
-from workflow.moves import SignatoryInput, advance, apply_move
 from workflow.uow import UnitOfWork
 
 RENEWED_ON = date(2026, 3, 1)

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, update
 
-from models.tables import AgreementParty, Notification, table_of
+from models import AgreementParty, Notification, table_of
 from notify.backends import FileMailer
 from tasks.delivering import deliver
 from tests import factories
 from tests.factories import COORDINATOR_EMAIL, MAIL_FROM, PARTNER_EMAIL, UNIT_EMAIL, notes
-from workflow import delivery, reminders
-from workflow.notice_context import Delivery
+from workflow.notices import delivery, reminders
+from workflow.notices.context import Delivery
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 

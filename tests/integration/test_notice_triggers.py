@@ -19,10 +19,10 @@ from notify.backends import FileMailer
 from tasks.delivering import deliver
 from tests import factories
 from tests.factories import COORDINATOR_EMAIL, MAIL_FROM, SIGNATORIES, TODAY, UNIT_EMAIL, notes
-from workflow import handlers
-from workflow.moves import advance
+from workflow.agreements.moves import advance
+from workflow.agreements.tick import run_tick
+from workflow.notices import handlers
 from workflow.settings import Settings
-from workflow.tick import run_tick
 from workflow.uow import UnitOfWork
 
 TITLE = "Exchange"

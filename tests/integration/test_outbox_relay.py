@@ -17,10 +17,9 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy import Engine, select
 
-from models import OutboxMessage, make_engine
-from models.tables import table_of
+from models import OutboxMessage, make_engine, table_of
 from tests import factories
-from workflow import outbox
+from workflow.notices import outbox
 from workflow.uow import UnitOfWork
 
 REDIS_DB = 11  # a database of its own; every key is unique to one test and deleted after it

@@ -13,10 +13,10 @@ from models import Agreement, AgreementEvent, AgreementTerm, OutboxMessage
 from tests import factories
 from tests.factories import TODAY
 from workflow import lifecycle
+from workflow.agreements.moves import SignatoryInput, advance
+from workflow.agreements.tick import run_tick
 from workflow.errors import AccordError
 from workflow.lifecycle import Trigger
-from workflow.moves import SignatoryInput, advance
-from workflow.tick import run_tick
 from workflow.uow import UnitOfWork
 
 # "tick" stands for the calendar's own moves; "bogus" for a trigger nobody defined.

@@ -18,7 +18,7 @@ from notify.backends import FileMailer
 from tasks.delivering import deliver
 from tests import factories
 from tests.factories import MAIL_FROM, notes
-from workflow import reminders
+from workflow.notices import reminders
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 

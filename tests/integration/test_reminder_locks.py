@@ -15,9 +15,9 @@ from sqlalchemy import Engine, text
 from models import make_engine
 from tests import factories
 from tests.factories import notes
-from workflow import reminders
-from workflow.meetings import MeetingDefaults
-from workflow.sweep import sweep
+from workflow.notices import reminders
+from workflow.notices.meetings import MeetingDefaults
+from workflow.notices.sweep import sweep
 from workflow.uow import UnitOfWork
 
 

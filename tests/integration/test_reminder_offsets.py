@@ -12,7 +12,7 @@ from tasks.delivering import deliver
 from tests import factories
 from tests.factories import MAIL_FROM, TODAY, notes
 from tests.integration.test_cli import run_cli
-from workflow import reminders
+from workflow.notices import reminders
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from tests import factories
 from tests.integration.test_cli import run_cli
 from tests.integration.test_cli_mail import mails, ok
-from workflow import reminders
+from workflow.notices import reminders
 from workflow.uow import UnitOfWork
 
 SLUG = "hust-rwth-mou"  # expires 2027-01-14

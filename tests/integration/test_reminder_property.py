@@ -3,7 +3,7 @@ plan from the rules in force, on SQLite and PostgreSQL.
 
 The changes: the default (ACCORD_REMINDER_OFFSETS, followed at the next sweep or re-plan), a
 kind's policy and an agreement's own days, each set or cleared, and sweeps on later days. The plan
-is computed here from the rows, independently of workflow.reminders.
+is computed here from the rows, independently of workflow.notices.reminders.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, select, update
 
-from models.tables import Agreement, Notification, ReminderPolicy
+from models import Agreement, Notification, ReminderPolicy
 from tests import factories
-from workflow import handlers, reminders
-from workflow.meetings import MeetingDefaults
-from workflow.sweep import sweep
+from workflow.notices import handlers, reminders
+from workflow.notices.meetings import MeetingDefaults
+from workflow.notices.sweep import sweep
 from workflow.uow import UnitOfWork
 
 START = factories.TODAY

@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 
 from tests import factories, overlap
 from tests.factories import notes
-from workflow import reminders
+from workflow.agreements.moves import advance
 from workflow.errors import InvalidInput
-from workflow.moves import advance
+from workflow.notices import reminders
 from workflow.uow import UnitOfWork
 
 NOW = datetime(2026, 11, 22, 8, tzinfo=UTC)

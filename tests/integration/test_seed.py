@@ -16,16 +16,16 @@ from models import (
     Base,
     Initiative,
     Institution,
+    InstitutionKind,
     Partnership,
 )
-from models.tables import InstitutionKind
 from workflow import lifecycle
+from workflow.agreements.proposals import Proposal, propose
+from workflow.agreements.tick import run_tick
 from workflow.errors import InvalidInput
 from workflow.lifecycle import State, Trigger
-from workflow.proposals import Proposal, propose
-from workflow.seed_schema import AgreementEntry, SeedFile
-from workflow.seeding import KINDS, load_seed_file, seed
-from workflow.tick import run_tick
+from workflow.seeding.schema import AgreementEntry, SeedFile
+from workflow.seeding.store import KINDS, load_seed_file, seed
 from workflow.uow import UnitOfWork
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "seed.toml"

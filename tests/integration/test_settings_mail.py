@@ -17,7 +17,7 @@ from tasks.delivering import deliver
 from tests import factories
 from tests.factories import MAIL_FROM, notes
 from tests.smtp_server import SmtpServer, free_port
-from workflow import reminders
+from workflow.notices import reminders
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 

@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 
-from models.tables import Meeting, Notification, OutboxMessage, table_of
+from models import Meeting, Notification, OutboxMessage, table_of
 from tasks.app import make_app
 from tests import factories
 from tests.factories import notes
-from workflow.meetings import MeetingDefaults, next_annual
+from workflow.notices.meetings import MeetingDefaults, next_annual
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from models import Institution, Partnership
-from models.tables import InstitutionKind
+from models import Institution, InstitutionKind, Partnership
 from tests import factories
 from tests.integration.test_cli import ok, propose, run_cli
 from workflow.uow import UnitOfWork

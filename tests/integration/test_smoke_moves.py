@@ -6,7 +6,7 @@ from sqlalchemy import Engine, func, select
 
 from models import Agreement, AgreementEvent, OutboxMessage
 from tests import factories
-from workflow.moves import advance
+from workflow.agreements.moves import advance
 from workflow.uow import UnitOfWork
 
 

@@ -15,9 +15,9 @@ from notify.backends import FileMailer
 from tasks.delivering import deliver
 from tests import factories
 from tests.factories import MAIL_FROM, notes
-from workflow.meetings import MeetingDefaults
+from workflow.notices.meetings import MeetingDefaults
+from workflow.notices.sweep import SweepReport, sweep
 from workflow.settings import Settings
-from workflow.sweep import SweepReport, sweep
 
 TODAY = date(2026, 11, 22)
 NOW = datetime(2026, 11, 22, 8, tzinfo=UTC)

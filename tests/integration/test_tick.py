@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 from tests import factories
 from tests.factories import SIGNATORIES, TODAY, Snapshot
 from tests.integration.test_cli import ok, run_cli
-from workflow.moves import advance
-from workflow.tick import TickReport, run_tick
+from workflow.agreements.moves import advance
+from workflow.agreements.tick import TickReport, run_tick
 from workflow.uow import UnitOfWork
 from workflow.validation import HORIZON
 

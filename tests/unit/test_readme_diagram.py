@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from workflow import diagram, lifecycle
+from workflow import lifecycle
+from workflow.lifecycle import diagram
 
 
 def test_readme_diagram_matches_the_machine() -> None:
     text = diagram.README.read_text(encoding="utf-8")
-    assert diagram.current(text) == diagram.block(), "run `python -m workflow.diagram`"
+    assert diagram.current(text) == diagram.block(), "run `python -m workflow.lifecycle.diagram`"
 
 
 def test_diagram_draws_every_transition_of_the_machine() -> None:

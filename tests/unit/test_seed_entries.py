@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from workflow.errors import InvalidInput
-from workflow.seed_schema import SeedFile
-from workflow.seeding import SeedReport, load_seed_file
+from workflow.seeding.schema import SeedFile
+from workflow.seeding.store import SeedReport, load_seed_file
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "seed.toml"
 

@@ -9,8 +9,8 @@ import pytest
 
 from workflow.errors import InvalidInput
 from workflow.lifecycle import Trigger
-from workflow.seed_schema import SeedFile
-from workflow.seeding import load_seed_file
+from workflow.seeding.schema import SeedFile
+from workflow.seeding.store import load_seed_file
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "seed.toml"
 # A news article reports what happened in the weeks before it appeared: a date it can state

@@ -39,8 +39,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from models.tables import Agreement, JSONType, Notification, UTCDateTime, table_of
-from workflow.reminder_rules import KIND, REMINDED
+from models import Agreement, JSONType, Notification, UTCDateTime, table_of
+from workflow.notices.reminder_rules import KIND, REMINDED
 
 A = table_of(Agreement)
 N = table_of(Notification)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Integer, bindparam, func, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import JSONB
 
-from models.tables import (
+from models import (
     Agreement,
     AgreementEvent,
     AgreementParty,

@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import bindparam, or_, select, update
 
-from models.tables import DeadLetter, Notification, table_of
-from workflow.notice_context import Delivery, load_delivery
-from workflow.notice_query import fetch
-from workflow.outbox import backoff
-from workflow.reminder_rules import KIND as REMINDER
+from models import DeadLetter, Notification, table_of
+from workflow.notices.context import Delivery, load_delivery
+from workflow.notices.outbox import backoff
+from workflow.notices.query import fetch
+from workflow.notices.reminder_rules import KIND as REMINDER
 from workflow.uow import UnitOfWork
 
 N = table_of(Notification)

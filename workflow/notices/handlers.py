@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from models.tables import Agreement, AgreementEvent, Notification, OutboxMessage, table_of
-from workflow import outbox, reminders
+from models import Agreement, AgreementEvent, Notification, OutboxMessage, table_of
 from workflow.lifecycle import Trigger
+from workflow.notices import outbox, reminders
 from workflow.uow import UnitOfWork
 
 N = table_of(Notification)

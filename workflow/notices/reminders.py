@@ -16,16 +16,16 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from models.tables import Agreement, Notification, ReminderDefault, ReminderPolicy, table_of
-from workflow import reminder_rules as rules
-from workflow import reminder_sql as sql
-from workflow.reminder_rules import KIND as KIND
-from workflow.reminder_rules import REMINDED as REMINDED
-from workflow.reminder_rules import applicable_offsets as applicable_offsets
-from workflow.reminder_rules import kind_offsets as kind_offsets
-from workflow.reminder_rules import normalise_offsets as normalise_offsets
-from workflow.reminder_rules import offsets_for as offsets_for
-from workflow.reminder_rules import reminder_key as reminder_key
+from models import Agreement, Notification, ReminderDefault, ReminderPolicy, table_of
+from workflow.notices import reminder_rules as rules
+from workflow.notices import reminder_sql as sql
+from workflow.notices.reminder_rules import KIND as KIND
+from workflow.notices.reminder_rules import REMINDED as REMINDED
+from workflow.notices.reminder_rules import applicable_offsets as applicable_offsets
+from workflow.notices.reminder_rules import kind_offsets as kind_offsets
+from workflow.notices.reminder_rules import normalise_offsets as normalise_offsets
+from workflow.notices.reminder_rules import offsets_for as offsets_for
+from workflow.notices.reminder_rules import reminder_key as reminder_key
 from workflow.uow import UnitOfWork
 
 A = table_of(Agreement)

@@ -2,7 +2,7 @@
 
 A renewal reminder or an event notice needs its row, its agreement, the parties in signing
 order, the recipients' addresses, the reminder offsets in force and the event. `fetch` reads all
-of it in one round trip instead of one query per related row; workflow.notice_context turns the
+of it in one round trip instead of one query per related row; workflow.notices.context turns the
 rows into a Delivery.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, func, select
 
-from models.tables import (
+from models import (
     Agreement,
     AgreementEvent,
     AgreementParty,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models.tables import (
+from models import (
     Agreement,
     AgreementEvent,
     AgreementKind,
@@ -23,10 +23,10 @@ from models.tables import (
     Signatory,
 )
 from workflow import lifecycle
+from workflow.agreements.moves import normalize_ref, subject_of
+from workflow.agreements.proposals import parse_kind
 from workflow.errors import InvalidInput, NotFound
 from workflow.lifecycle import IN_FORCE, Move, Party, State, Verdict
-from workflow.moves import normalize_ref, subject_of
-from workflow.proposals import parse_kind
 
 _AGREEMENT_DATES = ("proposed_on", "signed_on", "effective_on", "expires_on", "renewal_opens_on")
 _EVENT_FIELDS = ("actor", "trigger", "from_state", "to_state", "comment")

@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from workflow.errors import InvalidInput
-from workflow.seed_checks import cross_check, dry_run
-from workflow.seed_schema import Loc, Problem, SeedFile
+from workflow.seeding.checks import cross_check, dry_run
+from workflow.seeding.schema import Loc, Problem, SeedFile
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([\w-]+(?:\s*\.\s*[\w-]+)*)\s*\]\]?\s*(?:#.*)?$")
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from models.tables import Agreement, ReminderPolicy, table_of
+from models import Agreement, ReminderPolicy, table_of
 from workflow.errors import InvalidInput
 from workflow.lifecycle import State
 from workflow.uow import UnitOfWork

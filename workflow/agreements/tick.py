@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import JSONB
 
-from models.tables import Agreement, AgreementEvent, OutboxMessage, table_of
+from models import Agreement, AgreementEvent, OutboxMessage, table_of
 from workflow import lifecycle
+from workflow.agreements.moves import outbox_payload, subject_of, utc_midnight
 from workflow.lifecycle import Move, State, Trigger
-from workflow.moves import outbox_payload, subject_of, utc_midnight
 from workflow.uow import UnitOfWork
 
 A = table_of(Agreement)

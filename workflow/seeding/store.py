@@ -1,4 +1,4 @@
-"""Seeding: store what the seed file holds (reading it is `workflow.seed_file`)."""
+"""Seeding: store what the seed file holds (reading it is `workflow.seeding.reader`)."""
 
 from __future__ import annotations
 
@@ -8,25 +8,25 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, tuple_, update
 
-from models import tables
+import models
+from workflow.agreements.moves import SignatoryInput, apply_move
+from workflow.agreements.proposals import Proposal, propose
 from workflow.errors import InvalidInput, MoveRefused, NotFound
-from workflow.moves import SignatoryInput, apply_move
-from workflow.proposals import Proposal, propose
-from workflow.seed_file import error, load_seed_file
-from workflow.seed_schema import Entry, SeedFile
+from workflow.seeding.reader import error, load_seed_file
+from workflow.seeding.schema import Entry, SeedFile
 from workflow.uow import UnitOfWork
 
 __all__ = ["KINDS", "TABLES", "SeedReport", "load_seed_file", "seed"]
 
 # The tables in the order their references need them; agreements follow, through the service.
 TABLES: list[tuple[str, Any]] = [
-    ("sources", tables.Source),
-    ("institutions", tables.Institution),
-    ("units", tables.Unit),
-    ("people", tables.Person),
-    ("partnerships", tables.Partnership),
-    ("initiatives", tables.Initiative),
-    ("milestones", tables.Milestone),
+    ("sources", models.Source),
+    ("institutions", models.Institution),
+    ("units", models.Unit),
+    ("people", models.Person),
+    ("partnerships", models.Partnership),
+    ("initiatives", models.Initiative),
+    ("milestones", models.Milestone),
 ]
 KINDS = (*(kind for kind, _ in TABLES), "agreements")
 # "1 initiative", not "1 initiatives": the report is read by people.
@@ -107,7 +107,7 @@ def _stored(
     """key -> id of the rows that exist already."""
     run = uow.session.execute
     if kind == "milestones":
-        M = tables.Milestone
+        M = models.Milestone
         found = run(
             select(M.partnership_id, M.on, M.title, M.id).where(
                 tuple_(M.partnership_id, M.on, M.title).in_(list(rows))
@@ -119,7 +119,7 @@ def _stored(
     if kind == "partnerships":  # a pair proposed before seeding, under another slug, is the same
         inst = ids["institutions"]
         pairs = {(inst[p.home], inst[p.partner]): slug for slug, p in rows.items()}
-        P = tables.Partnership
+        P = models.Partnership
         in_pairs = tuple_(P.home_id, P.partner_id).in_(list(pairs))
         found_pairs = run(select(P.home_id, P.partner_id, P.id).where(in_pairs))
         stored |= {pairs[(home, partner)]: row_id for home, partner, row_id in found_pairs}
@@ -165,7 +165,7 @@ def seed(engine: Engine, data: SeedFile, *, today: date, actor: str = "seed") ->
             report.created[kind], report.filled[kind] = len(fresh), filled
             report.unchanged[kind] = len(rows) - len(fresh) - filled
         slugs = [a.slug for a in data.agreements]
-        query = select(tables.Agreement.slug).where(tables.Agreement.slug.in_(slugs))
+        query = select(models.Agreement.slug).where(models.Agreement.slug.in_(slugs))
         stored = set(uow.session.scalars(query))
         for i, a in enumerate(data.agreements):
             if a.slug not in stored:

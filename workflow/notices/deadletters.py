@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
-from models.tables import DeadLetter, Notification, table_of
+from models import DeadLetter, Notification, table_of
 from workflow.errors import InvalidInput, NotFound
 from workflow.uow import UnitOfWork
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from models.tables import Agreement, DeadLetter, Meeting, Notification, Partnership, table_of
+from models import Agreement, DeadLetter, Meeting, Notification, Partnership, table_of
 from workflow.uow import UnitOfWork
 
 N = table_of(Notification)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from models.tables import (
+from models import (
     Agreement,
     AgreementKind,
     AgreementParty,
@@ -19,10 +19,10 @@ from models.tables import (
     Person,
     Unit,
 )
+from workflow.agreements.moves import record_event, utc_midnight
 from workflow.errors import InvalidInput, NotFound
 from workflow.integrity import clash_of, is_clash_on
 from workflow.lifecycle import INITIAL, PROPOSE
-from workflow.moves import record_event, utc_midnight
 from workflow.slugs import agreement_slug, free_slug, pair_slug, slug_taken, slugify
 from workflow.uow import UnitOfWork
 from workflow.validation import actor_name, blank, free_text, header_safe, within_horizon

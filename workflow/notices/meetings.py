@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from models.tables import Meeting, Notification, Partnership, table_of
+from models import Meeting, Notification, Partnership, table_of
 from workflow.errors import InvalidInput, NotFound, StaleVersion
 from workflow.uow import UnitOfWork
 from workflow.validation import header_safe, past_horizon, within_horizon

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, update
 
-from models.tables import OutboxMessage, table_of
+from models import OutboxMessage, table_of
 from workflow.uow import UnitOfWork
 
 O = table_of(OutboxMessage)  # noqa: E741

@@ -1,6 +1,6 @@
 """What a notification's mail needs, re-read at send time, and whether it still applies.
 
-The rows come from workflow.notice_query.fetch (one statement); meeting notices read on here.
+The rows come from workflow.notices.query.fetch (one statement); meeting notices read on here.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from models.tables import Meeting, Person
-from workflow import reminders
+from models import Meeting, Person
 from workflow.lifecycle import State
-from workflow.notice_query import NoticeRow
+from workflow.notices import reminders
+from workflow.notices.query import NoticeRow
 from workflow.uow import UnitOfWork
 
 REMINDED = (State.ACTIVE, State.RENEWED, State.RENEWAL_DUE)

@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from workflow import delivery, meetings, reminders
-from workflow.tick import tick
+from workflow.agreements.tick import tick
+from workflow.notices import delivery, meetings, reminders
 from workflow.uow import UnitOfWork
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from workflow import lifecycle
 from workflow.lifecycle import Trigger
-from workflow.seed_schema import Entry, HistoryEntry, Loc, Problem, SeedFile
+from workflow.seeding.schema import Entry, HistoryEntry, Loc, Problem, SeedFile
 
 SIGNING = (Trigger.SIGN, Trigger.RENEW)
 

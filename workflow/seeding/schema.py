@@ -17,10 +17,10 @@ from pydantic import (
     StringConstraints,
 )
 
-from models.tables import AgreementKind, InstitutionKind
+from models import AgreementKind, InstitutionKind
+from workflow.agreements.proposals import NOTICE_DAYS_MAX, TERM_MONTHS_MAX, WINDOW_DAYS_MAX
 from workflow.errors import InvalidInput
 from workflow.lifecycle import Trigger
-from workflow.proposals import NOTICE_DAYS_MAX, TERM_MONTHS_MAX, WINDOW_DAYS_MAX
 from workflow.validation import (
     blank,
     email_address,

@@ -1,0 +1,1 @@
+"""Agreements and their moves: proposing, one move, time-driven moves, reading."""

@@ -1,0 +1,1 @@
+"""Notices and their delivery: reminders, meetings, the outbox, the sweep, sending."""

@@ -1,0 +1,1 @@
+"""Ops views: what is pending, sent and failed, for the people who run Accord."""

@@ -1,0 +1,1 @@
+"""Seeding: read, check and store the partnerships of the seed file."""
