@@ -18,6 +18,7 @@ from cli.common import (
 )
 from workflow import lifecycle
 from workflow.agreements import queries
+from workflow.agreements.initiatives import progress as initiative_progress
 from workflow.agreements.tick import run_tick
 from workflow.lifecycle import State
 from workflow.uow import UnitOfWork
@@ -80,7 +81,7 @@ def board(today: TodayOpt = None) -> None:
     with read_session() as session:
         everything = queries.list_agreements(session, today=day)
         due = queries.list_agreements(session, today=day, expiring_within=DUE_SOON_DAYS)
-        progress = queries.initiative_progress(session)
+        progress = initiative_progress(session)
     typer.echo(f"Agreements by state, {day.isoformat()} ({len(everything)} in all)")
     for state in State:
         members = [a for a in everything if a["state"] == state.value]
@@ -101,7 +102,7 @@ def board(today: TodayOpt = None) -> None:
 def initiatives(as_json: JsonFlag = False) -> None:
     """Progress of each initiative towards its target."""
     with read_session() as session:
-        progress = queries.initiative_progress(session)
+        progress = initiative_progress(session)
     if as_json:
         echo_json(progress)
         return

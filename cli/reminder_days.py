@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from cli.common import TodayOpt, engine_scope, today_from
-from workflow.agreements.moves import load_subject_row
 from workflow.agreements.proposals import parse_kind
+from workflow.agreements.subject import load_subject_row
 from workflow.errors import InvalidInput
 from workflow.notices import reminders
 from workflow.uow import UnitOfWork

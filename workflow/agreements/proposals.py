@@ -19,7 +19,8 @@ from models import (
     Person,
     Unit,
 )
-from workflow.agreements.moves import record_event, utc_midnight
+from workflow.agreements.moves import record_event
+from workflow.agreements.subject import utc_midnight
 from workflow.errors import InvalidInput, NotFound
 from workflow.integrity import clash_of, is_clash_on
 from workflow.lifecycle import INITIAL, PROPOSE

@@ -17,7 +17,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from models import Agreement, AgreementEvent, OutboxMessage, table_of
 from workflow import lifecycle
-from workflow.agreements.moves import outbox_payload, subject_of, utc_midnight
+from workflow.agreements.events import outbox_payload
+from workflow.agreements.subject import subject_of, utc_midnight
 from workflow.lifecycle import Move, State, Trigger
 from workflow.uow import UnitOfWork
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from workflow import lifecycle
 from workflow.lifecycle import Trigger
-from workflow.seeding.schema import Entry, HistoryEntry, Loc, Problem, SeedFile
+from workflow.seeding.fields import Loc, Problem
+from workflow.seeding.schema import Entry, HistoryEntry, SeedFile
 
 SIGNING = (Trigger.SIGN, Trigger.RENEW)
 

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from workflow.errors import InvalidInput
 from workflow.seeding.checks import cross_check, dry_run
-from workflow.seeding.schema import Loc, Problem, SeedFile
+from workflow.seeding.fields import Loc, Problem
+from workflow.seeding.schema import SeedFile
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([\w-]+(?:\s*\.\s*[\w-]+)*)\s*\]\]?\s*(?:#.*)?$")
 
