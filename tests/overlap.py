@@ -32,12 +32,14 @@ def wait(event: threading.Event, what: str) -> None:
     assert event.wait(TIMEOUT), f"waited {TIMEOUT:.0f}s for {what}"
 
 
-def blocked_on_a_lock(engine: Engine) -> None:
-    """Wait until some session of this PostgreSQL database waits for a lock (polled, bounded)."""
+def blocked_on_a_lock(engine: Engine, kind: str | None = None) -> None:
+    """Wait until some session of this PostgreSQL database waits for a lock (polled, bounded);
+    with `kind`, a lock of that kind (pg_stat_activity's wait_event: 'advisory', 'tuple' …)."""
     query = text(
         "SELECT count(*) FROM pg_stat_activity "
         "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
+        + (" AND wait_event = :kind" if kind else "")
+    ).bindparams(**({"kind": kind} if kind else {}))
     deadline = time.monotonic() + TIMEOUT
     with engine.connect() as conn:
         while conn.execute(query).scalar_one() == 0:

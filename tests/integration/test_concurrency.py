@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from models import make_engine
-from tests import factories
+from tests import factories, overlap
 from tests.factories import TODAY
 from workflow.agreements.moves import MoveResult, advance, apply_move
 from workflow.agreements.tick import run_tick
@@ -118,24 +117,6 @@ def test_twenty_same_moves_with_one_expected_version_sqlite_file(sqlite_engine: 
     assert_exactly_one_move(sqlite_engine, slug, wins)
 
 
-def _blocked_on_a_lock(engine: Engine, timeout: float = 10) -> None:
-    """Wait until some other session of this database waits for a row lock."""
-    deadline = time.monotonic() + timeout
-    with engine.connect() as conn:
-        while time.monotonic() < deadline:
-            waiting = conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'"
-                )
-            ).scalar_one()
-            conn.rollback()
-            if waiting:
-                return
-            time.sleep(0.01)
-    raise AssertionError("the second move never waited for the first one's lock")
-
-
 def test_suspend_and_terminate_at_once_one_wins_postgresql(pg_engine: Engine) -> None:
     factories.institutions(pg_engine)
     slug = factories.active(pg_engine)
@@ -152,7 +133,7 @@ def test_suspend_and_terminate_at_once_one_wins_postgresql(pg_engine: Engine) ->
                 today=TODAY,
                 comment="ended",
             )
-            _blocked_on_a_lock(pg_engine)
+            overlap.blocked_on_a_lock(pg_engine)
             first.commit()
             with pytest.raises(StaleVersion, match=r"version 6, not 5: Dr\. Li made it suspended"):
                 second.result(timeout=30)
@@ -201,7 +182,7 @@ def test_tick_racing_a_manual_move_skips_that_agreement_postgresql(pg_engine: En
         apply_move(manual, slug, "terminate", actor="Dr. Li", today=TODAY, comment="ended")
         with ThreadPoolExecutor(1) as pool:
             ticking = pool.submit(run_tick, UnitOfWork(pg_engine), TODAY)
-            _blocked_on_a_lock(pg_engine)
+            overlap.blocked_on_a_lock(pg_engine)
             manual.commit()
             report = ticking.result(timeout=30)
     assert (report.total, report.skipped_stale, report.refused) == (0, 1, [])

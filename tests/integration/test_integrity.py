@@ -11,9 +11,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from models import Institution, InstitutionKind, Partnership, Source, Unit, make_engine
-from tests import factories
+from tests import factories, overlap
 from tests.integration.test_cli import run_cli
-from tests.integration.test_concurrency import _blocked_on_a_lock
 from workflow.integrity import integrity_message, is_clash_on
 from workflow.uow import UnitOfWork
 
@@ -83,7 +82,7 @@ def test_an_integrity_error_reaching_the_cli_is_one_line_naming_the_value_postgr
             other.session.flush()
             with ThreadPoolExecutor(1) as pool:
                 seeding = pool.submit(run_cli, pg_only_url, "seed --today 2026-11-22")
-                _blocked_on_a_lock(engine)
+                overlap.blocked_on_a_lock(engine)
                 other.commit()
                 outcome = seeding.result(timeout=120)
     finally:

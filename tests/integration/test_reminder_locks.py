@@ -6,37 +6,16 @@ re-plan takes too.
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlalchemy import Engine, text
-
 from models import make_engine
-from tests import factories
+from tests import factories, overlap
 from tests.factories import notes
 from workflow.notices import reminders
 from workflow.notices.meetings import MeetingDefaults
 from workflow.notices.sweep import sweep
 from workflow.uow import UnitOfWork
-
-
-def _waiting_for_the_sweep_lock(engine: Engine, timeout: float = 10) -> None:
-    """Wait until another session of this database waits for an advisory lock."""
-    deadline = time.monotonic() + timeout
-    with engine.connect() as conn:
-        while time.monotonic() < deadline:
-            waiting = conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
-                )
-            ).scalar_one()
-            conn.rollback()
-            if waiting:
-                return
-            time.sleep(0.01)
-    raise AssertionError("the sweep never waited for the re-plan's lock")
 
 
 def test_a_sweep_waits_for_a_policy_change_in_flight_postgresql(pg_only_url: str) -> None:
@@ -55,7 +34,7 @@ def test_a_sweep_waits_for_a_policy_change_in_flight_postgresql(pg_only_url: str
                 sweep, engine, day, default_offsets=[30], meeting_defaults=MeetingDefaults()
             )
             try:
-                _waiting_for_the_sweep_lock(engine)
+                overlap.blocked_on_a_lock(engine, "advisory")
             finally:  # either way: a sweep blocked behind this transaction must not hang the test
                 cli.commit()
         report = swept.result(timeout=30)
