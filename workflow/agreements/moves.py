@@ -14,6 +14,7 @@ from models import (
 )
 from workflow import lifecycle
 from workflow.agreements import writes_postgres, writes_sqlite
+from workflow.agreements.events import NewEvent
 from workflow.agreements.subject import (
     last_event,
     load_parties,
@@ -155,18 +156,18 @@ def apply_move(
             for name in [short or party.name]
         }
         event_data["until"] = values["expires_on"].isoformat() if values["expires_on"] else None
-    event: dict[str, Any] = {
-        "agreement_id": row.id,
-        "seq": row.version + 1,
-        "at": at,
-        "now": now,
-        "actor": actor,
-        "trigger": trigger,
-        "from_state": str(row.state),
-        "to_state": to_state,
-        "comment": comment,
-        "data": event_data,
-    }
+    event = NewEvent(
+        agreement_id=row.id,
+        seq=row.version + 1,
+        at=at,
+        now=now,
+        actor=actor,
+        trigger=trigger,
+        from_state=str(row.state),
+        to_state=to_state,
+        comment=comment,
+        data=event_data,
+    )
     # PostgreSQL writes the move in one round trip; SQLite one statement at a time.
     writes = writes_postgres.write_move if uow.dialect == "postgresql" else writes_sqlite.write_move
     found = writes(uow, agreement_id=row.id, version=row.version, values=values, event=event)
@@ -225,18 +226,18 @@ def record_event(
     data: dict[str, Any],
 ) -> int:
     """Append the event and its outbox row (same transaction); return the event id."""
-    event = {
-        "agreement_id": agreement_id,
-        "seq": seq,
-        "at": at,
-        "now": now,
-        "actor": actor,
-        "trigger": trigger,
-        "from_state": from_state,
-        "to_state": to_state,
-        "comment": comment,
-        "data": data,
-    }
+    event = NewEvent(
+        agreement_id=agreement_id,
+        seq=seq,
+        at=at,
+        now=now,
+        actor=actor,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        data=data,
+    )
     if uow.dialect == "postgresql":
         return writes_postgres.write_event(uow, event)
     return writes_sqlite.write_event(uow, event)

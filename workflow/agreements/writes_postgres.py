@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -15,7 +14,7 @@ from models import (
     OutboxMessage,
     table_of,
 )
-from workflow.agreements.events import outbox_payload
+from workflow.agreements.events import NewEvent
 from workflow.uow import UnitOfWork
 
 A = table_of(Agreement)
@@ -114,38 +113,17 @@ def _move_statement(columns: tuple[str, ...]) -> Any:
     return _outbox_from(_event_cte(moved.c.id)).add_cte(moved)
 
 
-def _event_params(
-    *,
-    agreement_id: int,
-    seq: int,
-    at: datetime,
-    now: datetime,
-    actor: str,
-    trigger: str,
-    from_state: str | None,
-    to_state: str,
-    comment: str | None,
-    data: dict[str, Any],
-) -> dict[str, Any]:
+def _event_params(event: NewEvent) -> dict[str, Any]:
     """The parameters of the PostgreSQL statements writing an event (e_…) and its outbox row
     (o_…): prefixed, so that no key is ever taken for a column to SET or INSERT."""
-    payload = outbox_payload(0, agreement_id, trigger, from_state, to_state, at)
+    payload = event.payload(0)
     del payload["event_id"]  # the statement adds it, from the event row it inserted
     return {
-        "e_agreement_id": agreement_id,
-        "e_seq": seq,
-        "e_at": at,
-        "e_recorded_at": now,
-        "e_actor": actor,
-        "e_trigger": trigger,
-        "e_from_state": from_state,
-        "e_to_state": to_state,
-        "e_comment": comment,
-        "e_data": data,
-        "o_topic": f"agreement.{trigger}",
+        **{f"e_{name}": value for name, value in event.row().items()},
+        "o_topic": f"agreement.{event.trigger}",
         "o_payload": payload,
-        "o_created_at": now,
-        "o_available_at": now,
+        "o_created_at": event.now,
+        "o_available_at": event.now,
         "o_attempts": 0,
     }
 
@@ -156,11 +134,11 @@ def write_move(
     agreement_id: int,
     version: int,
     values: dict[str, Any],
-    event: dict[str, Any],
+    event: NewEvent,
 ) -> int | None:
     """The versioned UPDATE setting `values`, its event and outbox row, in one round trip;
     the event's id, or None when the version was stale (then nothing was written)."""
-    params = _event_params(**event)
+    params = _event_params(event)
     params.update({f"set_{name}": value for name, value in values.items()})
     params.update(where_id=agreement_id, where_version=version)
     del params["e_agreement_id"]  # the event takes it from the row the UPDATE returned
@@ -170,7 +148,7 @@ def write_move(
     return found
 
 
-def write_event(uow: UnitOfWork, event: dict[str, Any]) -> int:
+def write_event(uow: UnitOfWork, event: NewEvent) -> int:
     """Append the event and its outbox row in one statement; return the event id."""
-    event_id: int = uow.conn.execute(_INSERT_EVENT_AND_OUTBOX, _event_params(**event)).scalar_one()
+    event_id: int = uow.conn.execute(_INSERT_EVENT_AND_OUTBOX, _event_params(event)).scalar_one()
     return event_id

@@ -12,7 +12,7 @@ from models import (
     OutboxMessage,
     table_of,
 )
-from workflow.agreements.events import outbox_payload
+from workflow.agreements.events import NewEvent
 from workflow.uow import UnitOfWork
 
 A = table_of(Agreement)
@@ -36,7 +36,7 @@ def write_move(
     agreement_id: int,
     version: int,
     values: dict[str, Any],
-    event: dict[str, Any],
+    event: NewEvent,
 ) -> int | None:
     """The versioned UPDATE setting `values`, then the event and its outbox row; the event's id,
     or None when the version was stale (then nothing was written)."""
@@ -48,24 +48,18 @@ def write_move(
     return write_event(uow, event)
 
 
-def write_event(uow: UnitOfWork, event: dict[str, Any]) -> int:
+def write_event(uow: UnitOfWork, event: NewEvent) -> int:
     """Append the event, then its outbox row; return the event id."""
-    row = {name: value for name, value in event.items() if name != "now"}
-    event_id: int = uow.conn.execute(
-        _INSERT_EVENT, {**row, "recorded_at": event["now"]}
-    ).scalar_one()
-    agreement_id, trigger, now = event["agreement_id"], event["trigger"], event["now"]
+    event_id: int = uow.conn.execute(_INSERT_EVENT, event.row()).scalar_one()
     uow.conn.execute(
         _INSERT_OUTBOX,
         {
-            "topic": f"agreement.{trigger}",
-            "agreement_id": agreement_id,
+            "topic": f"agreement.{event.trigger}",
+            "agreement_id": event.agreement_id,
             "event_id": event_id,
-            "payload": outbox_payload(
-                event_id, agreement_id, trigger, event["from_state"], event["to_state"], event["at"]
-            ),
-            "created_at": now,
-            "available_at": now,
+            "payload": event.payload(event_id),
+            "created_at": event.now,
+            "available_at": event.now,
             "attempts": 0,
         },
     )
