@@ -17,11 +17,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from billiard import pool as billiard_pool
+
 from tests.smtp_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")  # the venv's, next to this Python
 T = TypeVar("T")
+# A pool child on its way out waits this long for the main process to read the results it sent.
+# A warm shutdown that lands while a child holds a task it has not yet taken drops that task
+# from the main process's books (Celery's AsynPool.flush); the child runs it all the same, its
+# result is never read, and it waits the whole time (tests/e2e/test_worker_stop.py).
+CHILD_EXIT_WAIT: float = (
+    billiard_pool.GUARANTEE_MESSAGE_CONSUMPTION_RETRY_LIMIT
+    * billiard_pool.GUARANTEE_MESSAGE_CONSUMPTION_RETRY_INTERVAL
+)
+# A warm shutdown (SIGTERM) of the worker is slow then, but bounded: that wait plus an ordinary
+# shutdown (2-3 s measured, more on a loaded two-core machine).
+WARM_STOP = CHILD_EXIT_WAIT + 30.0
 
 
 def wait_for(

@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_ADMIN_URL
 from tests.e2e.image import ROOT, Image, build_image
-from tests.e2e.services import RedisServer, live_members, tail, wait_for
+from tests.e2e.services import WARM_STOP, RedisServer, live_members, tail, wait_for
 from tests.smtp_server import SmtpServer
 
 READY = 90.0  # seconds for a service to become healthy on a loaded two-core machine
@@ -123,7 +123,7 @@ class Service:
         if self.proc.poll() is None:
             self.proc.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=20)
+                self.proc.wait(timeout=WARM_STOP)
         if live_members(pgid):
             os.killpg(pgid, signal.SIGKILL)
             wait_for(lambda: not live_members(pgid), 10, f"{self.name}'s processes to die")

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from tests.e2e.services import WARM_STOP
 from workflow.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +61,24 @@ def test_worker_beat_and_mail_viewer_run_after_migration_and_restart() -> None:
         assert services[name]["restart"] == "unless-stopped"
     assert services["beat"]["command"] == ["accord", "beat"]
     assert {"flower", "mailpit"} <= set(services)
+
+
+def _seconds(duration: str) -> float:
+    """A compose duration ("6m", "1m30s", "90s") in seconds."""
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", duration)
+    assert "".join(n + u for n, u in parts) == duration, f"not a duration: {duration}"
+    return sum(float(n) * units[u] for n, u in parts)
+
+
+def test_docker_stop_lets_the_worker_finish_its_warm_shutdown() -> None:
+    """docker stop SIGKILLs after 10 s unless told otherwise. A warm shutdown lets the running
+    tasks finish (the task time limit at most), then may add billiard's child-exit wait."""
+    compose = _compose()
+    default = Settings.model_fields["task_time_limit"].default
+    limit = float(compose["x-accord-env"].get("ACCORD_TASK_TIME_LIMIT", default))
+    grace = str(compose["services"]["worker"].get("stop_grace_period", "10s"))
+    assert _seconds(grace) >= limit + WARM_STOP, f"worker's stop_grace_period is {grace}"
 
 
 def test_redis_keeps_queued_messages_across_a_restart() -> None:
