@@ -149,3 +149,4 @@ def triggers(ref: Ref, today: TodayOpt = None) -> None:
 # The writing commands live in their own module; listed after the reads in `--help`.
 app.command("new")(agreement_moves.new)
 app.command("advance")(agreement_moves.advance)
+app.command("advance-many")(agreement_moves.advance_many)

@@ -34,6 +34,7 @@ COMMANDS = {
     "agreements triggers": "1",
     "agreements new": "--home a --partner b --kind mou --title T",
     "agreements advance": "1 review",
+    "agreements advance-many": "review --ref 1",
     "tick": "--today 2026-11-22",
     "board": "",
     "initiatives": "",

@@ -127,12 +127,7 @@ def apply_move(
     now = now or datetime.now(UTC)
     at = now
     if on is not None:
-        latest = last_event(uow, row.id)
-        if latest is not None and on < latest.at.date():
-            raise InvalidInput(
-                f"the date {on.isoformat()} is before the last recorded move "
-                f"({latest.trigger} on {latest.at.date().isoformat()})"
-            )
+        latest = not_before_last_move(uow, row.id, on)
         # Dated by day; on the same day as the last move, not before it: history stays ordered.
         at = max(utc_midnight(on), latest.at) if latest is not None else utc_midnight(on)
     values: dict[str, Any] = {"state": to_state, "version": row.version + 1, "updated_at": now}
@@ -203,6 +198,17 @@ def apply_move(
     return MoveResult(
         row.id, row.slug, trigger, str(row.state), to_state, row.version + 1, event_id
     )
+
+
+def not_before_last_move(uow: UnitOfWork, agreement_id: int, on: date) -> Any:
+    """The agreement's latest event, after refusing a move dated (--on) before it."""
+    latest = last_event(uow, agreement_id)
+    if latest is not None and on < latest.at.date():
+        raise InvalidInput(
+            f"the date {on.isoformat()} is before the last recorded move "
+            f"({latest.trigger} on {latest.at.date().isoformat()})"
+        )
+    return latest
 
 
 def _renewal_opens(expires: date | None, window_days: int) -> date | None:
