@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from tests import factories
+from tests import factories, overlap
 from tests.factories import TODAY
 from tests.integration.test_cli import ok, run_cli
-from tests.integration.test_concurrency import _blocked_on_a_lock
 from workflow.agreements.moves import apply_move
 from workflow.uow import UnitOfWork
 
@@ -189,7 +188,7 @@ def test_a_concurrent_writer_is_a_stale_version_for_that_item_postgresql(
                 running = pool.submit(
                     run_cli, pg_only_url, f"{command} --comment audit --actor bulk --json"
                 )
-                _blocked_on_a_lock(engine)
+                overlap.blocked_on_a_lock(engine)
                 writer.commit()
                 outcome = running.result(timeout=60)
         assert (outcome.code, outcome.err) == (1, ""), outcome
