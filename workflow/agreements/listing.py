@@ -30,6 +30,7 @@ SORTS: dict[str, Any] = {
     "expires_on": Agreement.expires_on,
 }
 _DATES = {"proposed_on", "signed_on", "expires_on"}
+_NULLABLE = {"signed_on", "expires_on"}
 MAX_LIMIT = 200
 
 
@@ -179,7 +180,7 @@ def _typed(field: str, value: Any) -> Any:
             raise TypeError(value)
         return value
     if value is None:
-        if field in ("signed_on", "expires_on"):
+        if field in _NULLABLE:
             return None
         raise TypeError(value)
     if not isinstance(value, str):
@@ -187,20 +188,28 @@ def _typed(field: str, value: Any) -> Any:
     return date.fromisoformat(value) if field in _DATES else value
 
 
-def after_clause(sort: Sort, value: Any, last_id: int) -> ColumnElement[bool]:
-    """The rows after (value, last_id) in the sort's order, written so an index range starts
-    the scan: `col >= v AND (col > v OR id > last)` rather than an OR alone."""
-    key = Agreement.id
+def segments(sort: Sort, cursor: tuple[Any, int] | None) -> list[ColumnElement[bool] | None]:
+    """The rows after the cursor (all, without one) as one or two pieces, read in turn: each
+    an index range in the sort's order. A missing date sorts after every date going up, so
+    `date >= v AND (date > v OR id > last)` and then `date IS NULL`, instead of one OR that no
+    index range answers; going down the missing ones come first."""
+    key, column = Agreement.id, SORTS[sort.field]
+    nullable = sort.field in _NULLABLE
+    if cursor is None:
+        return (
+            [column.is_not(None), column.is_(None)] if nullable and not sort.descending else [None]
+        )
+    value, last_id = cursor
     if sort.field == "id":
-        return key < last_id if sort.descending else key > last_id
-    column = SORTS[sort.field]
-    if not sort.descending:  # values up, then the missing ones
+        return [key < last_id if sort.descending else key > last_id]
+    if not sort.descending:
         if value is None:
-            return and_(column.is_(None), key > last_id)
-        return or_(and_(column >= value, or_(column > value, key > last_id)), column.is_(None))
-    if value is None:  # missing ones first, then the values down
-        return or_(and_(column.is_(None), key < last_id), column.is_not(None))
-    return and_(column <= value, or_(column < value, key < last_id))
+            return [and_(column.is_(None), key > last_id)]
+        rest = [column.is_(None)] if nullable else []
+        return [and_(column >= value, or_(column > value, key > last_id)), *rest]
+    if value is None:
+        return [and_(column.is_(None), key < last_id), column.is_not(None)]
+    return [and_(column <= value, or_(column < value, key < last_id))]
 
 
 def table_rows(
@@ -235,7 +244,7 @@ def table_rows(
             "expires_on": _plain(row.expires_on),
             chosen.field: _plain(row.sort_key),
         }
-        for row in session.execute(query)
+        for row in session.connection().execute(query)  # Core: no ORM layer for plain rows
     ]
 
 

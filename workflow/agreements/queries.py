@@ -201,14 +201,21 @@ def page(
     dicts (`full`) or as the table's rows (`list_rows`); `limit` rows at most."""
     where, order, chosen = _filtered(session, **filters)
     size = listing.parse_limit(limit)
-    if after is not None:
-        where.append(listing.after_clause(chosen, *listing.decode_cursor(after, chosen)))
-    fetch = None if size is None else size + 1  # one more tells whether a next page exists
-    if full:
-        query = select(Agreement).options(*_LOAD).where(*where).order_by(*order).limit(fetch)
-        items = [agreement_dict(a) for a in session.scalars(query).all()]
-    else:
-        items = listing.table_rows(session, where, order, chosen, fetch)
+    cursor = None if after is None else listing.decode_cursor(after, chosen)
+    # Unpaged: one statement. Paged: a piece at a time, until the page and one more are read
+    # (the one more tells whether there is a next page).
+    pieces = listing.segments(chosen, cursor) if size or cursor else [None]
+    items: list[dict[str, Any]] = []
+    for piece in pieces:
+        fetch = None if size is None else size + 1 - len(items)
+        if fetch == 0:
+            break
+        chosen_where = where if piece is None else [*where, piece]
+        if full:
+            query = select(Agreement).options(*_LOAD).where(*chosen_where).order_by(*order)
+            items += [agreement_dict(a) for a in session.scalars(query.limit(fetch)).all()]
+        else:
+            items += listing.table_rows(session, chosen_where, order, chosen, fetch)
     if size is None or len(items) <= size:
         return Page(items, None)
     return Page(items[:size], listing.encode_cursor(chosen, items[size - 1]))

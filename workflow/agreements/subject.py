@@ -107,10 +107,7 @@ def by_title(conn: Connection, piece: str) -> int:
         .limit(_SHOWN + 1)
     ).all()
     if not rows:
-        raise NotFound(
-            f"no agreement {piece!r}: give its id, slug or a piece of its title"
-            " (see `accord agreements list`)"
-        )
+        raise NotFound(f"no agreement {piece!r}: see `accord agreements list`")
     if len(rows) > 1:
         shown = "; ".join(f"{r.slug} ({r.title})" for r in rows[:_SHOWN])
         more = f"; and more (showing {_SHOWN})" if len(rows) > _SHOWN else ""
