@@ -11,14 +11,17 @@ from cli.common import (
     JsonFlag,
     Ref,
     TodayOpt,
+    csv_text,
     dash,
     echo_json,
+    parse_date,
     read_session,
     table,
     today_from,
     visible,
 )
 from workflow.agreements import queries
+from workflow.errors import InvalidInput
 
 app = typer.Typer(
     help="Agreements: list, inspect and move them through their lifecycle.", no_args_is_help=True
@@ -37,31 +40,79 @@ def list_(
         int | None,
         typer.Option(metavar="DAYS", help="Only those in force and expiring within DAYS."),
     ] = None,
+    q: Annotated[
+        str | None,
+        typer.Option(
+            "--q", metavar="TEXT", help="Text in the title, slug, parties or coordinator's name."
+        ),
+    ] = None,
+    unit: Annotated[str | None, typer.Option(metavar="SLUG", help="Owning unit.")] = None,
+    coordinator: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Coordinator: piece of name or slug.")
+    ] = None,
+    signed_after: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Signed on or after DATE.")
+    ] = None,
+    signed_before: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Signed on or before DATE.")
+    ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FIELD",
+            help="id, slug, state, proposed_on, signed_on, expires_on; -FIELD descending.",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(metavar="N", help="At most N rows (1-200); default all.")
+    ] = None,
+    after: Annotated[
+        str | None, typer.Option(metavar="CURSOR", help="The page after this cursor.")
+    ] = None,
     today: TodayOpt = None,
     as_json: JsonFlag = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the table's rows as CSV.")] = False,
 ) -> None:
-    """List agreements, optionally filtered."""
-    listing = queries.list_agreements if as_json else queries.list_rows
+    """List agreements, optionally filtered, sorted and paged."""
+    if as_json and as_csv:
+        raise InvalidInput("--json and --csv: give one of them")
     with read_session() as session:
-        found = listing(
+        found = queries.page(
             session,
+            full=as_json,
+            limit=limit,
+            after=after,
             today=today_from(today),
             state=state,
             kind=kind,
             partner=partner,
             expiring_within=expiring_within,
+            q=q,
+            unit=unit,
+            coordinator=coordinator,
+            signed_after=parse_date(signed_after, "--signed-after"),
+            signed_before=parse_date(signed_before, "--signed-before"),
+            sort=sort,
         )
-    if as_json:
-        echo_json(found)
+    if as_json:  # a bare array unless paged: what scripts written before pages read
+        echo_json(found.items if limit is None else {"items": found.items, "next": found.next})
         return
-    if not found:
+    rows = [[str(a[c]) if c == "id" else a[c] or "" for c in _COLUMNS] for a in found.items]
+    if as_csv:
+        typer.echo(csv_text(_COLUMNS, rows), nl=False)
+        if found.next:  # stdout stays plain CSV
+            typer.echo(f"next page: --after {found.next}", err=True)
+        return
+    if not rows:
         typer.echo("no agreements match")
         return
-    rows = [
-        [str(a["id"]), a["slug"], a["state"], a["kind"], a["partner"], dash(a["expires_on"])]
-        for a in found
-    ]
-    typer.echo(table(rows, ["ID", "SLUG", "STATE", "KIND", "PARTNER", "EXPIRES"]))
+    typer.echo(table([[dash(c) for c in r] for r in rows], _HEADER))
+    if found.next:
+        typer.echo(f"next page: --after {found.next}")
+
+
+_COLUMNS = ("id", "slug", "state", "kind", "partner", "expires_on")
+_HEADER = ["ID", "SLUG", "STATE", "KIND", "PARTNER", "EXPIRES"]
 
 
 @app.command()

@@ -22,7 +22,10 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Options several commands share, so they read and behave the same everywhere.
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (stable contract).")]
-Ref = Annotated[str, typer.Argument(metavar="REF", help="The agreement's numeric id or slug.")]
+Ref = Annotated[
+    str,
+    typer.Argument(metavar="REF", help="The agreement's id, slug or a piece of its title."),
+]
 TodayOpt = Annotated[
     str | None, typer.Option("--today", metavar="DATE", help="As of this day (YYYY-MM-DD).")
 ]
@@ -121,6 +124,18 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) ->
         cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
         out.append("  ".join([*cells, line[-1]]).rstrip())
     return "\n".join(out)
+
+
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A header line and rows as CSV (RFC 4180 quoting, CRLF line ends)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def dash(value: Any) -> str:

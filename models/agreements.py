@@ -50,9 +50,12 @@ class Agreement(Base):
             postgresql_where=text("reminder_offsets IS NOT NULL"),
             sqlite_where=text("reminder_offsets IS NOT NULL"),
         ),
+        # The id too: a keyset page by expiry (`agreements list --sort expires_on`) reads
+        # the page's rows in index order (migration 0007).
         Index(
             "ix_agreements_expires_in_force",
             "expires_on",
+            "id",
             postgresql_where=text("state IN ('active', 'renewed', 'renewal_due', 'suspended')"),
             sqlite_where=text("state IN ('active', 'renewed', 'renewal_due', 'suspended')"),
         ),

@@ -5,6 +5,7 @@ Functions take a Session and return JSON-ready dicts (ISO 8601 dates) or verdict
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,8 +23,9 @@ from models import (
     Signatory,
 )
 from workflow import lifecycle
+from workflow.agreements import listing
 from workflow.agreements.proposals import parse_kind
-from workflow.agreements.subject import normalize_ref, subject_of
+from workflow.agreements.subject import by_title, normalize_ref, subject_of
 from workflow.errors import InvalidInput, NotFound
 from workflow.lifecycle import IN_FORCE, Move, Party, State, Verdict
 
@@ -58,10 +60,13 @@ def parse_state(value: str) -> State:
 
 
 def get_agreement(session: Session, ref: str | int) -> Agreement:
-    """An agreement by numeric id or slug, with everything agreement_dict needs loaded."""
+    """An agreement by numeric id, slug or title piece, with everything agreement_dict needs."""
     key = normalize_ref(ref)
     where = Agreement.id == key if isinstance(key, int) else Agreement.slug == key
     found = session.scalars(select(Agreement).options(*_LOAD).where(where)).first()
+    if found is None and isinstance(key, str):  # not a slug: the one whose title holds it
+        where = Agreement.id == by_title(session.connection(), key)
+        found = session.scalars(select(Agreement).options(*_LOAD).where(where)).first()
     if found is None:
         raise NotFound(f"no agreement {ref!r}: see `accord agreements list`")
     return found
@@ -130,16 +135,31 @@ def partner_ids(session: Session, text: str) -> list[int]:
     return list(ids)
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing, and the cursor of the next (None on the last page)."""
+
+    items: list[dict[str, Any]]
+    next: str | None
+
+
 def _filtered(
     session: Session,
     *,
     today: date,
-    state: str | None,
-    kind: str | None,
-    partner: str | None,
-    expiring_within: int | None,
-) -> tuple[list[Any], list[Any]]:
-    """The WHERE clauses and ORDER BY of a listing with every filter given."""
+    state: str | None = None,
+    kind: str | None = None,
+    partner: str | None = None,
+    expiring_within: int | None = None,
+    q: str | None = None,
+    unit: str | None = None,
+    coordinator: str | None = None,
+    signed_after: date | None = None,
+    signed_before: date | None = None,
+    sort: str | None = None,
+) -> tuple[list[Any], list[Any], listing.Sort]:
+    """The WHERE clauses, ORDER BY and sort of a listing with every filter given (soonest
+    expiry first by default when --expiring-within is given, else by id)."""
     where: list[Any] = []
     if state is not None:
         where.append(Agreement.state == parse_state(state))
@@ -157,78 +177,59 @@ def _filtered(
             raise InvalidInput(f"--expiring-within must be 0 or more days, not {expiring_within}")
         horizon = today + timedelta(days=min(expiring_within, (date.max - today).days))
         where += [Agreement.state.in_(IN_FORCE), Agreement.expires_on.between(today, horizon)]
-    soonest_first = [Agreement.expires_on] if expiring_within is not None else []
-    return where, [*soonest_first, Agreement.id]
+    if q is not None:
+        where.append(listing.text_clause(q))
+    if unit is not None:
+        where.append(listing.unit_clause(unit))
+    if coordinator is not None:
+        where.append(listing.coordinator_clause(session, coordinator))
+    where += listing.signed_clauses(signed_after, signed_before)
+    # --renewal-type (fixed, auto, open-ended) joins these filters when renewal types land.
+    chosen = listing.parse_sort(sort, "expires_on" if expiring_within is not None else "id")
+    return where, listing.order_by(chosen), chosen
 
 
-def list_agreements(
+def page(
     session: Session,
     *,
-    today: date,
-    state: str | None = None,
-    kind: str | None = None,
-    partner: str | None = None,
-    expiring_within: int | None = None,
-) -> list[dict[str, Any]]:
-    """Agreements matching every filter given, as JSON dicts (soonest expiry first when asked)."""
-    where, order = _filtered(
-        session,
-        today=today,
-        state=state,
-        kind=kind,
-        partner=partner,
-        expiring_within=expiring_within,
-    )
-    query = select(Agreement).options(*_LOAD).where(*where).order_by(*order)
-    return [agreement_dict(a) for a in session.scalars(query).all()]
+    full: bool = True,
+    limit: int | None = None,
+    after: str | None = None,
+    **filters: Any,
+) -> Page:
+    """Agreements matching every filter given, sorted, from the row after the cursor: as JSON
+    dicts (`full`) or as the table's rows (`list_rows`); `limit` rows at most."""
+    where, order, chosen = _filtered(session, **filters)
+    size = listing.parse_limit(limit)
+    cursor = None if after is None else listing.decode_cursor(after, chosen)
+    # Unpaged: one statement. Paged: a piece at a time, until the page and one more are read
+    # (the one more tells whether there is a next page).
+    pieces = listing.segments(chosen, cursor) if size or cursor else [None]
+    items: list[dict[str, Any]] = []
+    for piece in pieces:
+        fetch = None if size is None else size + 1 - len(items)
+        if fetch == 0:
+            break
+        chosen_where = where if piece is None else [*where, piece]
+        if full:
+            query = select(Agreement).options(*_LOAD).where(*chosen_where).order_by(*order)
+            items += [agreement_dict(a) for a in session.scalars(query.limit(fetch)).all()]
+        else:
+            items += listing.table_rows(session, chosen_where, order, chosen, fetch)
+    if size is None or len(items) <= size:
+        return Page(items, None)
+    return Page(items[:size], listing.encode_cursor(chosen, items[size - 1]))
 
 
-def list_rows(
-    session: Session,
-    *,
-    today: date,
-    state: str | None = None,
-    kind: str | None = None,
-    partner: str | None = None,
-    expiring_within: int | None = None,
-) -> list[dict[str, Any]]:
+def list_agreements(session: Session, **filters: Any) -> list[dict[str, Any]]:
+    """Agreements matching every filter given (see `page`), as JSON dicts."""
+    return page(session, full=True, **filters).items
+
+
+def list_rows(session: Session, **filters: Any) -> list[dict[str, Any]]:
     """The same agreements as `list_agreements`, with only what a table of them shows (id,
     slug, state, kind, partner, expires_on): one statement instead of a dozen."""
-    where, order = _filtered(
-        session,
-        today=today,
-        state=state,
-        kind=kind,
-        partner=partner,
-        expiring_within=expiring_within,
-    )
-    query = (
-        select(
-            Agreement.id,
-            Agreement.slug,
-            Agreement.state,
-            Agreement.kind,
-            func.coalesce(func.nullif(Institution.short_name, ""), Institution.name).label(
-                "partner"
-            ),
-            Agreement.expires_on,
-        )
-        .join(Partnership, Partnership.id == Agreement.partnership_id)
-        .join(Institution, Institution.id == Partnership.partner_id)
-        .where(*where)
-        .order_by(*order)
-    )
-    return [
-        {
-            "id": row.id,
-            "slug": row.slug,
-            "state": State(row.state).value,
-            "kind": AgreementKind(row.kind).value,
-            "partner": row.partner,
-            "expires_on": iso(row.expires_on),
-        }
-        for row in session.execute(query)
-    ]
+    return page(session, full=False, **filters).items
 
 
 def history(session: Session, ref: str) -> list[dict[str, Any]]:

@@ -1,11 +1,12 @@
-"""The agreement a move is made on: found by id or slug, read as the machine's snapshot."""
+"""The agreement a move is made on: found by id, slug or title piece, read as the machine's
+snapshot."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Connection, Integer, bindparam, func, select
 
 from models import (
     Agreement,
@@ -14,7 +15,7 @@ from models import (
     Institution,
     table_of,
 )
-from workflow.errors import NotFound, StaleVersion
+from workflow.errors import InvalidInput, NotFound, StaleVersion
 from workflow.lifecycle import Party, Subject
 from workflow.uow import UnitOfWork
 
@@ -79,15 +80,43 @@ def normalize_ref(ref: str | int) -> int | str:
 
 
 def load_subject_row(uow: UnitOfWork, ref: str | int) -> Any:
-    """The agreement's row by numeric id or slug, or NotFound."""
+    """The agreement's row by numeric id, slug or title piece, or NotFound."""
     key = normalize_ref(ref)
     if isinstance(key, int):
         row = uow.conn.execute(_SUBJECT_BY_ID, {"ref": key}).first()
     else:
         row = uow.conn.execute(_SUBJECT_BY_SLUG, {"ref": key}).first()
+        if row is None:  # not a slug: the one agreement whose title holds it
+            row = uow.conn.execute(_SUBJECT_BY_ID, {"ref": by_title(uow.conn, key)}).first()
     if row is None:
         raise NotFound(f"no agreement {ref!r}: see `accord agreements list`")
     return row
+
+
+# An ambiguous title piece names at most this many of its matches.
+_SHOWN = 10
+
+
+def by_title(conn: Connection, piece: str) -> int:
+    """The id of the one agreement whose title holds `piece` (any case); NotFound when none
+    does, InvalidInput listing the matches when several do."""
+    rows = conn.execute(
+        select(A.c.id, A.c.slug, A.c.title)
+        .where(func.lower(A.c.title).contains(piece.lower(), autoescape=True))
+        .order_by(A.c.id)
+        .limit(_SHOWN + 1)
+    ).all()
+    if not rows:
+        raise NotFound(f"no agreement {piece!r}: see `accord agreements list`")
+    if len(rows) > 1:
+        shown = "; ".join(f"{r.slug} ({r.title})" for r in rows[:_SHOWN])
+        more = f"; and more (showing {_SHOWN})" if len(rows) > _SHOWN else ""
+        raise InvalidInput(
+            f"{piece!r} is in the titles of several agreements: {shown}{more}"
+            " — give the slug or the id"
+        )
+    found: int = rows[0].id
+    return found
 
 
 def load_parties(uow: UnitOfWork, agreement_id: int) -> list[tuple[Party, str, str | None]]:
