@@ -262,25 +262,7 @@ def next_moves(session: Session, ref: str, today: date) -> tuple[str, list[Verdi
     ]
 
 
-def filtered_ids(
-    session: Session,
-    *,
-    today: date,
-    state: str | None = None,
-    kind: str | None = None,
-    partner: str | None = None,
-    expiring_within: int | None = None,
-    **more: Any,
-) -> list[int]:
+def filtered_ids(session: Session, *, today: date, **filters: Any) -> list[int]:
     """The ids of the agreements `agreements list` would show for these filters, in its order."""
-    found = _filtered(
-        session,
-        today=today,
-        state=state,
-        kind=kind,
-        partner=partner,
-        expiring_within=expiring_within,
-        **more,
-    )
-    where, order = found[0], found[1]
+    where, order, _ = _filtered(session, today=today, **filters)
     return list(session.scalars(select(Agreement.id).where(*where).order_by(*order)).all())
