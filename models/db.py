@@ -4,6 +4,8 @@ connection for the worker."""
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_SQLITE_TIMEOUT = 30.0  # seconds a SQLite connection waits for another one's lock
 
 
 def make_engine(
@@ -26,7 +29,7 @@ def make_engine(
     turns it off and retries a task whose connection turned out dead instead (tasks/jobs.py).
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": _SQLITE_TIMEOUT}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -34,7 +37,7 @@ def make_engine(
             dbapi_conn.isolation_level = None
             cursor = dbapi_conn.cursor()
             cursor.execute(f"PRAGMA foreign_keys={'ON' if sqlite_foreign_keys else 'OFF'}")
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _write_ahead_log(cursor)
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -44,6 +47,23 @@ def make_engine(
 
         return engine
     return create_engine(url, pool_pre_ping=pre_ping, **kwargs)
+
+
+def _write_ahead_log(cursor: Any) -> None:
+    """Put the file in WAL mode, which it then keeps. Switching needs the file to itself, and
+    SQLite answers "database is locked" at once, without waiting out the busy timeout, when
+    two connections switch a new file together (two `accord db upgrade` at once): try again,
+    for as long as the timeout a lock is waited for."""
+    deadline = time.monotonic() + _SQLITE_TIMEOUT
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def reconnecting(work: Callable[[], T]) -> T:
