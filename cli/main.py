@@ -21,7 +21,7 @@ from sqlalchemy.exc import (
 )
 from typer.main import get_command
 
-from cli import agreements, db, meetings, ops, overview, reminders
+from cli import agreements, db, institutions, meetings, ops, overview, reminders
 from workflow.errors import AccordError
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(agreements.app, name="agreements")
+app.add_typer(institutions.app, name="institutions")
 app.command("seed")(db.seed)
 app.command("tick")(overview.tick)
 app.command("board")(overview.board)

@@ -17,7 +17,8 @@ from models.base import (
 from models.db import make_engine, session_factory
 from models.directory import (
     DirectoryChange,
-    Initiative, Institution,
+    Initiative,
+    Institution,
     Milestone,
     Partnership,
     Person,

@@ -3,9 +3,7 @@ and the append-only log of their changes."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     ForeignKey,

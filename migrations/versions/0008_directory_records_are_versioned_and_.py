@@ -31,6 +31,8 @@ _SQLITE_APPEND_ONLY = [
     BEGIN SELECT RAISE(ABORT, 'directory_changes is append-only'); END"""
     for verb in ("UPDATE", "DELETE")
 ]
+
+
 # Existing records start at version 1, and every one in use: nothing was ever retired.
 def _version() -> sa.Column[int]:
     return sa.Column("version", sa.Integer(), server_default="1", nullable=False)

@@ -1,0 +1,43 @@
+"""What the directory's commands share: their options and how a record's history is printed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from cli.common import dash, table
+
+ActorOpt = Annotated[
+    str | None, typer.Option(metavar="NAME", help="Who makes the change (default: $USER).")
+]
+ExpectOpt = Annotated[
+    int,
+    typer.Option(
+        "--expect-version",
+        metavar="N",
+        help="Refuse unless the record is at this version (see `show`).",
+    ),
+]
+HistoryFlag = Annotated[
+    bool, typer.Option("--history", help="Also list every change: who, when, before → after.")
+]
+QOpt = Annotated[str | None, typer.Option("--q", metavar="TEXT", help="Only those matching TEXT.")]
+RecordRef = Annotated[str, typer.Argument(metavar="REF", help="The record's numeric id or slug.")]
+
+
+def history_lines(entries: list[dict[str, Any]]) -> str:
+    """A record's change log for a person to read, oldest first."""
+    if not entries:
+        return "history: no recorded changes"
+    rows = [
+        [
+            str(e["version"]),
+            e["at"],
+            e["actor"],
+            e["field"],
+            f"{dash(e['before'])} → {dash(e['after'])}",
+        ]
+        for e in entries
+    ]
+    return "history:\n" + table(rows, ["VERSION", "AT", "BY", "FIELD", "BEFORE → AFTER"])
