@@ -1,4 +1,5 @@
-"""What the directory's commands share: their options and how a record's history is printed."""
+"""What the directory's commands share: their options, how a record's history is printed, and
+the `delete` command."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.common import dash, table
+from cli.common import actor_from, dash, engine_scope, table
+from workflow.uow import UnitOfWork
 
 ActorOpt = Annotated[
     str | None, typer.Option(metavar="NAME", help="Who makes the change (default: $USER).")
@@ -41,3 +43,20 @@ def history_lines(entries: list[dict[str, Any]]) -> str:
         for e in entries
     ]
     return "history:\n" + table(rows, ["VERSION", "AT", "BY", "FIELD", "BEFORE → AFTER"])
+
+
+def delete_command(what: str) -> Any:
+    """The `delete` command of one kind of record: refused while anything refers to it."""
+
+    def delete(ref: RecordRef, expect_version: ExpectOpt, actor: ActorOpt = None) -> None:
+        from workflow.directory.lookup import delete_record
+
+        who = actor_from(actor)
+        with engine_scope() as engine, UnitOfWork(engine) as uow:
+            slug = delete_record(uow, what=what, ref=ref, expect_version=expect_version, actor=who)
+            uow.commit()
+        typer.echo(f"deleted {what} {slug}")
+
+    article = "an" if what[0] in "aeiou" else "a"
+    delete.__doc__ = f"Delete {article} {what} nothing refers to (the deletion is logged)."
+    return delete

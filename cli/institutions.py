@@ -7,7 +7,15 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import JsonFlag, actor_from, dash, echo_json, engine_scope, table
-from cli.directory_common import ActorOpt, ExpectOpt, HistoryFlag, QOpt, RecordRef, history_lines
+from cli.directory_common import (
+    ActorOpt,
+    ExpectOpt,
+    HistoryFlag,
+    QOpt,
+    RecordRef,
+    delete_command,
+    history_lines,
+)
 from workflow.uow import UnitOfWork
 
 app = typer.Typer(help="Institutions: the parties to agreements.", no_args_is_help=True)
@@ -173,3 +181,6 @@ def edit(
         echo_json(data)
     else:
         typer.echo(f"institution {slug} is at version {version}")
+
+
+app.command("delete")(delete_command("institution"))

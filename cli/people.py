@@ -7,7 +7,15 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import JsonFlag, actor_from, dash, echo_json, engine_scope, table
-from cli.directory_common import ActorOpt, ExpectOpt, HistoryFlag, QOpt, RecordRef, history_lines
+from cli.directory_common import (
+    ActorOpt,
+    ExpectOpt,
+    HistoryFlag,
+    QOpt,
+    RecordRef,
+    delete_command,
+    history_lines,
+)
 from workflow.uow import UnitOfWork
 
 app = typer.Typer(help="People: signatories, coordinators, contacts.", no_args_is_help=True)
@@ -158,3 +166,6 @@ def edit(
         echo_json(data)
     else:
         typer.echo(f"person {slug} is at version {version}")
+
+
+app.command("delete")(delete_command("person"))

@@ -7,7 +7,15 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import JsonFlag, actor_from, dash, echo_json, engine_scope, table
-from cli.directory_common import ActorOpt, ExpectOpt, HistoryFlag, QOpt, RecordRef, history_lines
+from cli.directory_common import (
+    ActorOpt,
+    ExpectOpt,
+    HistoryFlag,
+    QOpt,
+    RecordRef,
+    delete_command,
+    history_lines,
+)
 from workflow.uow import UnitOfWork
 
 app = typer.Typer(help="Units: an institution's schools, offices, hospitals.", no_args_is_help=True)
@@ -123,3 +131,6 @@ def edit(
         echo_json(data)
     else:
         typer.echo(f"unit {slug} is at version {version}")
+
+
+app.command("delete")(delete_command("unit"))
