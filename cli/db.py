@@ -156,9 +156,14 @@ def seed(
     today: Annotated[
         str | None, typer.Option(metavar="DATE", help="Seed as of this day (YYYY-MM-DD).")
     ] = None,
+    update: Annotated[
+        bool, typer.Option("--update", help="Apply the file's differing values as recorded edits.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Load the partnerships, agreements and dated history of the articles; twice is a no-op."""
+    """Load the partnerships, agreements and dated history of the articles; twice is a no-op.
+
+    Entries already stored that differ from the file are reported; --update applies them."""
     # Imported here so every other command works even while the seeding module changes.
     from workflow.seeding.store import load_seed_file
     from workflow.seeding.store import seed as apply_seed
@@ -169,7 +174,7 @@ def seed(
     day = today_from(today)
     data = load_seed_file(path)
     with engine_scope() as engine:
-        report = apply_seed(engine, data, today=day)
+        report = apply_seed(engine, data, today=day, update=update)
     if as_json:
         echo_json(report.as_dict())
     else:

@@ -21,7 +21,18 @@ from sqlalchemy.exc import (
 )
 from typer.main import get_command
 
-from cli import agreements, db, meetings, ops, overview, reminders
+from cli import (
+    agreements,
+    db,
+    institutions,
+    meetings,
+    ops,
+    overview,
+    partnerships,
+    people,
+    reminders,
+    units,
+)
 from workflow.errors import AccordError
 
 app = typer.Typer(
@@ -34,6 +45,10 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(agreements.app, name="agreements")
+app.add_typer(institutions.app, name="institutions")
+app.add_typer(units.app, name="units")
+app.add_typer(people.app, name="people")
+app.add_typer(partnerships.app, name="partnerships")
 app.command("seed")(db.seed)
 app.command("tick")(overview.tick)
 app.command("board")(overview.board)

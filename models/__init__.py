@@ -15,7 +15,16 @@ from models.base import (
     utcnow,
 )
 from models.db import make_engine, session_factory
-from models.directory import Initiative, Institution, Milestone, Partnership, Person, Source, Unit
+from models.directory import (
+    DirectoryChange,
+    Initiative,
+    Institution,
+    Milestone,
+    Partnership,
+    Person,
+    Source,
+    Unit,
+)
 from models.notices import (
     DeadLetter,
     Meeting,
@@ -33,6 +42,7 @@ __all__ = [
     "AgreementTerm",
     "Base",
     "DeadLetter",
+    "DirectoryChange",
     "Initiative",
     "Institution",
     "InstitutionKind",

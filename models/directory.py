@@ -1,14 +1,17 @@
-"""The directory: sources, institutions, units, people, partnerships, milestones, initiatives."""
+"""The directory: sources, institutions, units, people, partnerships, milestones, initiatives,
+and the append-only log of their changes."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import (
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,6 +51,10 @@ class Institution(Base):
     founded: Mapped[int | None]
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     assumption: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(String(200))
+    # Inactive instead of deleted: agreements and people still refer to it.
+    active: Mapped[bool] = mapped_column(server_default=true())
+    version: Mapped[int] = mapped_column(server_default="1")
 
     @property
     def label(self) -> str:
@@ -67,6 +74,7 @@ class Unit(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     assumption: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(server_default="1")
     institution: Mapped[Institution] = relationship()
 
 
@@ -83,6 +91,9 @@ class Person(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     assumption: Mapped[str | None] = mapped_column(Text)
+    role_description: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(server_default=true())
+    version: Mapped[int] = mapped_column(server_default="1")
     institution: Mapped[Institution] = relationship()
 
 
@@ -106,6 +117,7 @@ class Partnership(Base):
     # Who receives meeting invitations (and, for the partner, renewal reminders) on each side.
     home_contact_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     partner_contact_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    version: Mapped[int] = mapped_column(server_default="1")
     home: Mapped[Institution] = relationship(foreign_keys=[home_id])
     partner: Mapped[Institution] = relationship(foreign_keys=[partner_id])
 
@@ -141,3 +153,19 @@ class Initiative(Base):
     horizon_years: Mapped[int | None]
     sources: Mapped[list[str]] = mapped_column(default=list)
     owner: Mapped[Institution] = relationship()
+
+
+class DirectoryChange(Base):
+    """One field of one directory record changed: who, when, before and after (append-only)."""
+
+    __tablename__ = "directory_changes"
+    __table_args__ = (Index(None, "table_name", "record_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int]
+    version: Mapped[int]
+    field: Mapped[str] = mapped_column(String(40))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime]

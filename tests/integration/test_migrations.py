@@ -80,6 +80,7 @@ def test_upgrade_downgrade_upgrade_without_drift(empty_url: str) -> None:
     first = leftovers(empty_url)
     assert set(first["tables"]) == set(Base.metadata.tables)
     assert "agreement_events_no_update" in first["triggers"]
+    assert "directory_changes_no_update" in first["triggers"]
 
     command.downgrade(cfg, "base")
     assert leftovers(empty_url) == {key: [] for key in first}, (
@@ -119,5 +120,45 @@ def test_0005_gives_existing_institutions_an_empty_time_zone_and_takes_it_away_a
             rows = conn.execute(text("SELECT slug, city FROM institutions")).all()
         assert "time_zone" not in columns
         assert [tuple(r) for r in rows] == [("hust", "Wuhan")]
+    finally:
+        engine.dispose()
+
+
+def test_0008_starts_existing_records_at_version_1_and_in_use(empty_url: str) -> None:
+    cfg = migrations.config(empty_url)
+    command.upgrade(cfg, "0006")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO institutions (slug, name, kind, country) "
+                    "VALUES ('hust', 'HUST', 'university', 'CN')"
+                )
+            )
+            conn.execute(
+                text("INSERT INTO people (slug, name, institution_id) VALUES ('ann', 'Ann', 1)")
+            )
+        engine.dispose()
+        command.upgrade(cfg, "0008")
+        with engine.connect() as conn:
+            institution = conn.execute(
+                text("SELECT slug, website, active, version FROM institutions")
+            ).one()
+            person = conn.execute(text("SELECT slug, active, version FROM people")).one()
+        assert (institution.slug, institution.website, bool(institution.active)) == (
+            "hust",
+            None,
+            True,
+        )
+        assert (institution.version, person.version, bool(person.active)) == (1, 1, True)
+        engine.dispose()
+
+        command.downgrade(cfg, "0006")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("institutions")}
+            rows = conn.execute(text("SELECT slug FROM institutions")).all()
+        assert not {"website", "active", "version"} & columns
+        assert [tuple(r) for r in rows] == [("hust",)]
     finally:
         engine.dispose()

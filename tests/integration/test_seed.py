@@ -120,8 +120,10 @@ def test_seeding_again_fills_in_time_zones_the_rows_lack_and_keeps_those_set(
 
     again = seed(engine, data, today=DAY)
     n = len(data.institutions) - 1
-    assert (again.filled["institutions"], again.unchanged["institutions"]) == (n, 1)
-    assert str(again).endswith(f"; filled in the missing time zone of {n} institutions")
+    # The one set by hand is kept, and reported as differing from the file.
+    assert (again.filled["institutions"], again.unchanged["institutions"]) == (n, 0)
+    assert f"; filled in the missing time zone of {n} institutions; 1 entry differs" in str(again)
+    assert "institutions qmul time_zone: 'Europe/Dublin' stored" in str(again)
     assert again.as_dict()["filled"]["institutions"] == n
     expected = {i.slug: i.time_zone for i in data.institutions} | {"qmul": "Europe/Dublin"}
     assert _zones(engine) == expected
@@ -264,8 +266,12 @@ def test_a_partnership_proposed_before_seeding_is_reused(engine: Engine, data: S
         propose(uow, early)
         uow.commit()
     report = seed(engine, data, today=DAY)
-    # The two were there without a time zone: the file's zones fill them in.
-    assert (report.filled["institutions"], report.unchanged["partnerships"]) == (2, 1)
+    # The two were there without a time zone: the file's zones fill them in. The partnership
+    # lacks what the file says of it (since when, the summary): reported, not overwritten.
+    assert (report.filled["institutions"], report.unchanged["partnerships"]) == (2, 0)
+    assert ("partnerships", "hust-queen-mary", "since") in {
+        (d.kind, d.slug, d.field) for d in report.differ
+    }
     with UnitOfWork(engine) as uow:
         kpa = uow.session.scalars(select(Agreement).where(Agreement.slug == "hust-qmul-kpa")).one()
         assert kpa.partnership.slug == "hust-queen-mary"

@@ -12,6 +12,7 @@ import models
 from workflow.agreements.moves import SignatoryInput, apply_move
 from workflow.agreements.proposals import Proposal, propose
 from workflow.errors import InvalidInput, MoveRefused, NotFound
+from workflow.seeding import differences
 from workflow.seeding.reader import error, load_seed_file
 from workflow.seeding.schema import Entry, SeedFile
 from workflow.uow import UnitOfWork
@@ -50,13 +51,15 @@ class SeedReport:
     unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     moves: int = 0
     filled: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    differ: list[differences.Difference] = field(default_factory=list)
+    updated: int = 0
 
     def __str__(self) -> str:
         def counts(numbers: dict[str, int]) -> str:
             said = [f"{n} {_ONE[kind] if n == 1 else kind}" for kind, n in numbers.items() if n]
             return ", ".join(said) or "nothing"
 
-        if not any(self.created.values()) and not any(self.filled.values()):
+        if not any(self.created.values()) and not any(self.filled.values()) and not self.differ:
             return f"nothing to do: unchanged {counts(self.unchanged)}"
         moves = self.moves
         moves_said = f" ({moves} {'move' if moves == 1 else 'moves'} replayed)" if moves else ""
@@ -65,7 +68,7 @@ class SeedReport:
             if n:
                 what = " and ".join(column.replace("_", " ") for column in FILLED[kind])
                 said += f"; filled in the missing {what} of {counts({kind: n})}"
-        return said
+        return said + differences.summary(self.differ, self.updated)
 
     def as_dict(self) -> dict[str, Any]:
         """The counts as plain data (for --json)."""
@@ -74,6 +77,8 @@ class SeedReport:
             "unchanged": self.unchanged,
             "moves": self.moves,
             "filled": self.filled,
+            "differences": [d.as_dict() for d in self.differ],
+            "updated": self.updated,
         }
 
 
@@ -144,8 +149,11 @@ def _fill(
     return len(changed)
 
 
-def seed(engine: Engine, data: SeedFile, *, today: date, actor: str = "seed") -> SeedReport:
-    """Store what `data` holds and the database lacks, in ONE transaction; existing rows stay."""
+def seed(
+    engine: Engine, data: SeedFile, *, today: date, actor: str = "seed", update: bool = False
+) -> SeedReport:
+    """Store what `data` holds and the database lacks, in ONE transaction; existing rows stay,
+    their differences from the file reported, and applied as recorded edits when `update`."""
     report, ids = SeedReport(), Ids()
     with UnitOfWork(engine) as uow:
         if uow.dialect == "postgresql":
@@ -155,15 +163,18 @@ def seed(engine: Engine, data: SeedFile, *, today: date, actor: str = "seed") ->
         for kind, model in TABLES:
             rows = {_key(kind, entry, ids): entry for entry in getattr(data, kind)}
             ids[kind] = _stored(uow, kind, model, rows, ids)
+            known = {i: _columns(rows[key], ids) for key, i in ids[kind].items()}
             fresh = {
                 key: model(**_columns(e, ids)) for key, e in rows.items() if key not in ids[kind]
             }
             filled = _fill(uow, kind, model, rows, ids[kind])
+            differ = differences.compare(uow, kind, model, known)
+            report.differ += differ
             uow.session.add_all(fresh.values())
             uow.session.flush()
             ids[kind] |= {key: row.id for key, row in fresh.items()}
             report.created[kind], report.filled[kind] = len(fresh), filled
-            report.unchanged[kind] = len(rows) - len(fresh) - filled
+            report.unchanged[kind] = len(rows) - len(fresh) - filled - len({d.slug for d in differ})
         slugs = [a.slug for a in data.agreements]
         query = select(models.Agreement.slug).where(models.Agreement.slug.in_(slugs))
         stored = set(uow.session.scalars(query))
@@ -172,6 +183,8 @@ def seed(engine: Engine, data: SeedFile, *, today: date, actor: str = "seed") ->
                 report.moves += _replay(uow, data, i, ids, today, actor)
         report.created["agreements"] = len(slugs) - len(stored)
         report.unchanged["agreements"] = len(stored)
+        if update:
+            report.updated = differences.apply(uow, dict(TABLES), report.differ, actor)
         uow.commit()
     return report
 

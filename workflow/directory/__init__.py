@@ -1,0 +1,1 @@
+"""The directory: institutions, units, people and partnerships, each edit versioned and logged."""
