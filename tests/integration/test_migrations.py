@@ -126,7 +126,7 @@ def test_0005_gives_existing_institutions_an_empty_time_zone_and_takes_it_away_a
 
 def test_0008_starts_existing_records_at_version_1_and_in_use(empty_url: str) -> None:
     cfg = migrations.config(empty_url)
-    command.upgrade(cfg, "0006")
+    command.upgrade(cfg, "0007")
     engine = create_engine(empty_url)
     try:
         with engine.begin() as conn:
@@ -154,7 +154,7 @@ def test_0008_starts_existing_records_at_version_1_and_in_use(empty_url: str) ->
         assert (institution.version, person.version, bool(person.active)) == (1, 1, True)
         engine.dispose()
 
-        command.downgrade(cfg, "0006")
+        command.downgrade(cfg, "0007")
         with engine.connect() as conn:
             columns = {c["name"] for c in inspect(conn).get_columns("institutions")}
             rows = conn.execute(text("SELECT slug FROM institutions")).all()
