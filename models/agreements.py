@@ -26,7 +26,10 @@ from models.base import (
     utcnow,
 )
 from models.directory import Institution, Partnership, Person, Source, Unit
-from workflow.lifecycle import State
+from workflow.lifecycle import RenewalType, State
+
+# The states whose agreements can lapse, as the partial index on expiry spells them (0009).
+EXPIRES_IN_FORCE = "state IN ('active', 'renewed', 'renewal_due', 'notice_given', 'suspended')"
 
 
 class Agreement(Base):
@@ -56,8 +59,18 @@ class Agreement(Base):
             "ix_agreements_expires_in_force",
             "expires_on",
             "id",
-            postgresql_where=text("state IN ('active', 'renewed', 'renewal_due', 'suspended')"),
-            sqlite_where=text("state IN ('active', 'renewed', 'renewal_due', 'suspended')"),
+            postgresql_where=text(EXPIRES_IN_FORCE),
+            sqlite_where=text(EXPIRES_IN_FORCE),
+        ),
+        # Open-ended agreements are reviewed every `review_months`: the sweep finds the due ones.
+        Index(
+            "ix_agreements_review_due_on_set",
+            "review_due_on",
+            postgresql_where=text("review_due_on IS NOT NULL"),
+            sqlite_where=text("review_due_on IS NOT NULL"),
+        ),
+        CheckConstraint(
+            "review_months IS NULL OR review_months > 0", name="review_months_positive"
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,6 +91,15 @@ class Agreement(Base):
     renewal_window_days: Mapped[int] = mapped_column(default=180)
     term_months: Mapped[int | None]
     notice_days: Mapped[int | None]
+    renewal_type: Mapped[RenewalType] = mapped_column(
+        enum_type(RenewalType, "renewal_type"), default=RenewalType.FIXED
+    )
+    # Open-ended agreements: months between reviews, and the next review's day.
+    review_months: Mapped[int | None]
+    review_due_on: Mapped[date | None]
+    summary: Mapped[str | None] = mapped_column(Text)
+    # SHA-256 (hex) of the substantive content when it was approved; None before approval.
+    approved_hash: Mapped[str | None] = mapped_column(String(64))
     term_no: Mapped[int] = mapped_column(default=0)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     assumptions: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -12,6 +12,7 @@ STATE_WORDS: dict[str, str] = {
     "active": "in force; no renewal started yet",
     "renewal_due": "renewal window open; the renewal is not signed yet",
     "renewed": "in force on a renewed term; no further renewal started yet",
+    "notice_given": "notice of non-renewal given; in force until its end date, then it expires",
     "suspended": "suspended; resume it before it can be renewed",
     "expired": "expired; it can no longer be renewed (propose a new agreement)",
     "terminated": "terminated; it can no longer be renewed",
@@ -20,7 +21,7 @@ STATE_WORDS: dict[str, str] = {
 }
 
 # States from which `renew` is legal; a reminder only offers the command where it would work.
-RENEWABLE = frozenset({"active", "renewal_due", "renewed"})
+RENEWABLE = frozenset({"active", "renewal_due", "renewed", "notice_given"})
 
 EVENT_HEADLINES: dict[str, str] = {
     "sign": "signed",
@@ -30,6 +31,8 @@ EVENT_HEADLINES: dict[str, str] = {
     "suspend": "suspended",
     "resume": "resumed",
     "terminate": "terminated",
+    "give_notice": "notice of non-renewal given",
+    "revise": "sent back to review",
 }
 
 

@@ -122,7 +122,14 @@ def test_triggers_show_each_legal_move_with_its_guards_verdict(
     db_url: str, portfolio: Portfolio
 ) -> None:
     verdicts = triggers(db_url, f"{portfolio.active} --today 2026-01-01")
-    assert list(verdicts) == ["open_renewal", "renew", "expire", "suspend", "terminate"]
+    assert list(verdicts) == [
+        "open_renewal",
+        "renew",
+        "give_notice",
+        "expire",
+        "suspend",
+        "terminate",
+    ]
     assert verdicts["open_renewal"] == "ok -> renewal_due"
     assert verdicts["renew"].startswith("blocked: renewal needs a signing date (--on)")
     assert "in force until 2026-06-01" in verdicts["expire"]

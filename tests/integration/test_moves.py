@@ -200,7 +200,7 @@ def test_stale_version_is_refused_naming_who_and_when(engine: Engine, slug: str)
 @pytest.mark.parametrize(
     ("trigger", "kwargs", "error", "message"),
     [
-        ("approve", {}, MoveRefused, "legal from active: open_renewal, renew, expire, suspend, te"),
+        ("approve", {}, MoveRefused, "legal from active: open_renewal, renew, give_notice, expire"),
         ("bogus", {}, MoveRefused, "unknown trigger"),
         ("suspend", {"comment": " "}, MoveRefused, "say why it is suspended"),
         ("suspend", {"comment": "x", "actor": " "}, InvalidInput, "an actor is required"),

@@ -14,6 +14,7 @@ from workflow.lifecycle import (
     IllegalMove,
     Move,
     Party,
+    RenewalType,
     State,
     Subject,
     Trigger,
@@ -42,21 +43,28 @@ EXPECTED: dict[State, dict[Trigger, State]] = {
         T.WITHDRAW: S.WITHDRAWN,
     },
     S.NEGOTIATING: {T.RESUBMIT: S.UNDER_REVIEW, T.WITHDRAW: S.WITHDRAWN},
-    S.APPROVED: {T.SEND_FOR_SIGNATURE: S.AWAITING_SIGNATURE, T.WITHDRAW: S.WITHDRAWN},
+    S.APPROVED: {
+        T.SEND_FOR_SIGNATURE: S.AWAITING_SIGNATURE,
+        T.WITHDRAW: S.WITHDRAWN,
+        T.REVISE: S.UNDER_REVIEW,
+    },
     S.AWAITING_SIGNATURE: {
         T.REQUEST_CHANGES: S.NEGOTIATING,
         T.SIGN: S.ACTIVE,
         T.WITHDRAW: S.WITHDRAWN,
+        T.REVISE: S.UNDER_REVIEW,
     },
     S.ACTIVE: {
         T.OPEN_RENEWAL: S.RENEWAL_DUE,
         T.RENEW: S.RENEWED,
+        T.GIVE_NOTICE: S.NOTICE_GIVEN,
         T.EXPIRE: S.EXPIRED,
         T.SUSPEND: S.SUSPENDED,
         T.TERMINATE: S.TERMINATED,
     },
     S.RENEWAL_DUE: {
         T.RENEW: S.RENEWED,
+        T.GIVE_NOTICE: S.NOTICE_GIVEN,
         T.EXPIRE: S.EXPIRED,
         T.SUSPEND: S.SUSPENDED,
         T.TERMINATE: S.TERMINATED,
@@ -64,10 +72,13 @@ EXPECTED: dict[State, dict[Trigger, State]] = {
     S.RENEWED: {
         T.OPEN_RENEWAL: S.RENEWAL_DUE,
         T.RENEW: S.RENEWED,
+        T.GIVE_NOTICE: S.NOTICE_GIVEN,
         T.EXPIRE: S.EXPIRED,
         T.SUSPEND: S.SUSPENDED,
         T.TERMINATE: S.TERMINATED,
     },
+    # Notice of non-renewal: in force until the end date; a signed renewal supersedes it.
+    S.NOTICE_GIVEN: {T.RENEW: S.RENEWED, T.EXPIRE: S.EXPIRED, T.TERMINATE: S.TERMINATED},
     # term_no 1 below, so resume routes back to active.
     S.SUSPENDED: {T.EXPIRE: S.EXPIRED, T.RESUME: S.ACTIVE, T.TERMINATE: S.TERMINATED},
     S.EXPIRED: {},
@@ -87,6 +98,9 @@ def subject(state: State, **overrides: object) -> Subject:
         expires_on=EXPIRES,
         term_no=1,
         term_months=60,
+        # Auto-renewing, so notice of non-renewal is possible until 90 days before the end.
+        renewal_type=RenewalType.AUTO,
+        notice_days=90,
     )
     for name, value in overrides.items():
         setattr(base, name, value)
@@ -95,7 +109,12 @@ def subject(state: State, **overrides: object) -> Subject:
 
 def satisfying(trigger: Trigger) -> Move:
     """A move that every guard of `trigger` accepts against `subject(...)`."""
-    on = {T.SIGN: date(2021, 6, 1), T.RENEW: date(2026, 3, 1), T.EXPIRE: EXPIRES}.get(trigger)
+    on = {
+        T.SIGN: date(2021, 6, 1),
+        T.RENEW: date(2026, 3, 1),
+        T.EXPIRE: EXPIRES,
+        T.GIVE_NOTICE: date(2026, 3, 3),
+    }.get(trigger)
     return Move(
         trigger=trigger.value,
         today=TODAY,
@@ -181,7 +200,7 @@ def test_guard_refusal_message_names_reason_and_legal_triggers() -> None:
         fire(subject(S.ACTIVE), Move(trigger="suspend", today=TODAY))
     assert str(info.value) == (
         "cannot suspend: say why it is suspended: give it with --comment "
-        "(legal from active: open_renewal, renew, expire, suspend, terminate)"
+        "(legal from active: open_renewal, renew, give_notice, expire, suspend, terminate)"
     )
 
 

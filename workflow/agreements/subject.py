@@ -37,6 +37,8 @@ _SUBJECT_COLUMNS = (
     A.c.term_no,
     A.c.term_months,
     A.c.renewal_window_days,
+    A.c.renewal_type,
+    A.c.notice_days,
 )
 
 
@@ -141,6 +143,8 @@ def subject_of(row: Any, parties: list[Party] | None = None) -> Subject:
         expires_on=row.expires_on,
         term_no=row.term_no,
         term_months=row.term_months,
+        renewal_type=str(row.renewal_type),
+        notice_days=row.notice_days,
     )
 
 

@@ -40,8 +40,10 @@ _COLUMNS = (
     A.c.renewal_opens_on,
     A.c.term_no,
     A.c.term_months,
+    A.c.renewal_type,
+    A.c.notice_days,
 )
-LAPSING = (State.ACTIVE, State.RENEWED, State.RENEWAL_DUE, State.SUSPENDED)
+LAPSING = (State.ACTIVE, State.RENEWED, State.RENEWAL_DUE, State.NOTICE_GIVEN, State.SUSPENDED)
 OPENING = (State.ACTIVE, State.RENEWED)
 
 

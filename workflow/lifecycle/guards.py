@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from workflow.lifecycle.states import (
     Move,
+    RenewalType,
     Subject,
     Trigger,
 )
@@ -29,7 +30,12 @@ def _missing_signatories(subject: Subject, move: Move) -> list[str]:
 
 
 def term_end(subject: Subject, move: Move) -> date | None:
-    """The end of the term a sign/renew move would start: explicit, or from the term length."""
+    """The end of the term a sign/renew move would start: explicit, or from the term length.
+
+    An open-ended agreement's term has no end.
+    """
+    if subject.renewal_type == RenewalType.OPEN_ENDED:
+        return None
     if move.until is not None:
         return move.until
     if subject.term_months:
@@ -55,6 +61,10 @@ def can_sign(subject: Subject, move: Move) -> str | None:
             f"the signing date {move.on.isoformat()} is before the proposal "
             f"({subject.proposed_on.isoformat()})"
         )
+    if subject.renewal_type == RenewalType.OPEN_ENDED:
+        if move.until is not None:
+            return "an open-ended agreement has no end date: sign it without --until"
+        return None
     until = term_end(subject, move)
     if until is None:
         return "signing needs an end date (--until) or a term length on the agreement"
@@ -67,6 +77,8 @@ def can_sign(subject: Subject, move: Move) -> str | None:
 
 def can_renew(subject: Subject, move: Move) -> str | None:
     """Renewal needs what signing needs, and the new term must end after the current one."""
+    if subject.renewal_type == RenewalType.OPEN_ENDED:
+        return "an open-ended agreement has no term to renew; it stays in force until terminated"
     reason = can_sign(subject, move)
     if reason:
         return reason.replace("signing needs", "renewal needs", 1)
@@ -104,6 +116,33 @@ def has_lapsed(subject: Subject, move: Move) -> str | None:
     return None
 
 
+def notice_deadline(expires_on: date | None, notice_days: int | None) -> date | None:
+    """The last day a party can give notice of non-renewal: the end date minus the notice."""
+    if expires_on is None:
+        return None
+    return expires_on - timedelta(days=notice_days or 0)
+
+
+def can_give_notice(subject: Subject, move: Move) -> str | None:
+    """Notice of non-renewal: only an auto-renewing agreement takes it, and only in time."""
+    if subject.renewal_type == RenewalType.FIXED:
+        return (
+            "only an auto-renewing agreement takes notice of non-renewal; "
+            "this one is fixed and ends on its end date unless renewed"
+        )
+    if subject.renewal_type == RenewalType.OPEN_ENDED:
+        return "an open-ended agreement does not renew; end it with terminate instead"
+    if not (move.comment and move.comment.strip()):
+        return "say which party gives notice and why: give it with --comment"
+    deadline = notice_deadline(subject.expires_on, subject.notice_days)
+    if deadline is not None and move.effective_date > deadline:
+        return (
+            f"the last day to give notice was {deadline.isoformat()} "
+            f"({subject.notice_days or 0} days before the end date)"
+        )
+    return None
+
+
 def was_renewed(subject: Subject, move: Move) -> bool:
     """Routing for resume: back to `renewed` when the agreement is on a later term."""
     return subject.term_no > 1
@@ -118,6 +157,8 @@ GUARDS: dict[str, Guard] = {
     Trigger.RENEW: can_renew,
     Trigger.OPEN_RENEWAL: has_expiry,
     Trigger.EXPIRE: has_lapsed,
+    Trigger.GIVE_NOTICE: can_give_notice,
+    Trigger.REVISE: _needs_comment("say what changed"),
 }
 
 

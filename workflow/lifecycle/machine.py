@@ -41,12 +41,21 @@ TRANSITIONS: list[tuple[Trigger, list[State], State, Callable[[Subject, Move], b
     (T.SEND_FOR_SIGNATURE, [S.APPROVED], S.AWAITING_SIGNATURE, None),
     (T.SIGN, [S.AWAITING_SIGNATURE], S.ACTIVE, None),
     (T.OPEN_RENEWAL, [S.ACTIVE, S.RENEWED], S.RENEWAL_DUE, None),
-    (T.RENEW, [S.ACTIVE, S.RENEWAL_DUE, S.RENEWED], S.RENEWED, None),
-    (T.EXPIRE, [S.ACTIVE, S.RENEWAL_DUE, S.RENEWED, S.SUSPENDED], S.EXPIRED, None),
+    # A renewal signed after notice was given supersedes the notice.
+    (T.RENEW, [S.ACTIVE, S.RENEWAL_DUE, S.RENEWED, S.NOTICE_GIVEN], S.RENEWED, None),
+    (T.GIVE_NOTICE, [S.ACTIVE, S.RENEWAL_DUE, S.RENEWED], S.NOTICE_GIVEN, None),
+    (T.EXPIRE, [S.ACTIVE, S.RENEWAL_DUE, S.RENEWED, S.NOTICE_GIVEN, S.SUSPENDED], S.EXPIRED, None),
     (T.SUSPEND, [S.ACTIVE, S.RENEWAL_DUE, S.RENEWED], S.SUSPENDED, None),
     (T.RESUME, [S.SUSPENDED], S.RENEWED, was_renewed),
     (T.RESUME, [S.SUSPENDED], S.ACTIVE, None),
-    (T.TERMINATE, [S.ACTIVE, S.RENEWAL_DUE, S.RENEWED, S.SUSPENDED], S.TERMINATED, None),
+    (
+        T.TERMINATE,
+        [S.ACTIVE, S.RENEWAL_DUE, S.RENEWED, S.NOTICE_GIVEN, S.SUSPENDED],
+        S.TERMINATED,
+        None,
+    ),
+    # Approved content changed before signing: back to review (edits fire it, with the reason).
+    (T.REVISE, [S.APPROVED, S.AWAITING_SIGNATURE], S.UNDER_REVIEW, None),
 ]
 
 

@@ -19,6 +19,7 @@ class State(enum.StrEnum):
     ACTIVE = "active"
     RENEWAL_DUE = "renewal_due"
     RENEWED = "renewed"
+    NOTICE_GIVEN = "notice_given"
     EXPIRED = "expired"
     SUSPENDED = "suspended"
     TERMINATED = "terminated"
@@ -39,10 +40,23 @@ class Trigger(enum.StrEnum):
     SIGN = "sign"
     OPEN_RENEWAL = "open_renewal"
     RENEW = "renew"
+    GIVE_NOTICE = "give_notice"
     EXPIRE = "expire"
     SUSPEND = "suspend"
     RESUME = "resume"
     TERMINATE = "terminate"
+    REVISE = "revise"
+
+
+class RenewalType(enum.StrEnum):
+    """How an agreement's term ends: on its date, renewed by itself, or never."""
+
+    # Ends on its end date unless the parties sign a renewal.
+    FIXED = "fixed"
+    # Renews itself for another term at its end date unless a party gave notice of non-renewal.
+    AUTO = "auto"
+    # Has no end date: in force until terminated, reviewed every `review_months`.
+    OPEN_ENDED = "open_ended"
 
 
 INITIAL = State.PROPOSED
@@ -52,7 +66,8 @@ INITIAL = State.PROPOSED
 PROPOSE = "propose"
 
 
-IN_FORCE = frozenset({State.ACTIVE, State.RENEWAL_DUE, State.RENEWED})
+# Notice of non-renewal given: still in force until the end date, then it expires.
+IN_FORCE = frozenset({State.ACTIVE, State.RENEWAL_DUE, State.RENEWED, State.NOTICE_GIVEN})
 
 
 TERMINAL = frozenset({State.EXPIRED, State.TERMINATED, State.WITHDRAWN, State.REJECTED})
@@ -81,6 +96,8 @@ class Subject:
     expires_on: date | None = None
     term_no: int = 0
     term_months: int | None = None
+    renewal_type: str = RenewalType.FIXED
+    notice_days: int | None = None
     refusals: list[str] = field(default_factory=list)
 
 
