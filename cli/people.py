@@ -82,6 +82,13 @@ def render(p: dict[str, Any]) -> str:
         f"  {dash(p['title'])}, {p['institution']}   unit: {dash(p['unit'])}",
         f"  e-mail: {dash(p['email'])}   role: {dash(p['role_description'])}",
     ]
+    agreements = p.get("agreements", [])
+    lines.append(f"  agreements ({len(agreements)}):")
+    lines += [
+        f"    {a['slug']}  {a['state']}  {', '.join(a['roles'])}  {a['title']}" for a in agreements
+    ]
+    for s in p.get("partnerships", []):
+        lines.append(f"  {s['role']} for partnership {s['slug']}")
     if "history" in p:
         lines.append(history_lines(p["history"]))
     return "\n".join(lines)

@@ -106,3 +106,55 @@ def test_a_stale_version_is_refused_naming_who_changed_it(engine: Engine, db_url
     assert stale.code == 1
     assert "person coord is at version 2, not 1: Bo changed it at 20" in stale.err
     assert snapshot(engine) == before
+
+
+@pytest.mark.usefixtures("directory")
+def test_show_lists_the_agreements_and_partnerships_a_person_has_a_part_in(
+    db_url: str, engine: Engine
+) -> None:
+    slug = factories.agreement(
+        engine, "Coordinated memorandum", expires=factories.TODAY.replace(year=2030)
+    )
+    factories.agreement(engine, "Someone else's memorandum", expires=None, coordinator=None)
+    factories.meeting_partnership(engine)
+    shown = ok(db_url, "people show coord --json").json()
+    assert [(a["slug"], a["state"], a["roles"]) for a in shown["agreements"]] == [
+        (slug, "active", ["coordinator"])
+    ]
+    assert shown["partnerships"] == [{"slug": "home-part", "role": "home contact"}]
+    text_out = ok(db_url, "people show coord").out
+    assert "agreements (1):" in text_out
+    assert f"{slug}  active  coordinator  Coordinated memorandum" in text_out
+    assert "home contact for partnership home-part" in text_out
+    other = ok(db_url, "people show partner-contact --json").json()
+    assert other["agreements"] == []
+    assert other["partnerships"] == [{"slug": "home-part", "role": "partner contact"}]
+
+
+@pytest.mark.usefixtures("directory")
+def test_show_names_the_agreements_a_person_signed(db_url: str, engine: Engine) -> None:
+    from workflow.agreements.moves import SignatoryInput, apply_move
+    from workflow.uow import UnitOfWork
+
+    slug = factories.agreement(engine, "Signed by Pat", expires=None, coordinator=None)
+    with engine.connect() as conn:
+        pat = conn.execute(text("SELECT id FROM people WHERE slug = 'partner-contact'")).scalar()
+    with UnitOfWork(engine) as uow:
+        for trigger, on in factories.TO_ACTIVE:
+            apply_move(uow, slug, trigger, actor="tester", today=factories.TODAY, on=on)
+        apply_move(
+            uow,
+            slug,
+            "sign",
+            actor="tester",
+            today=factories.TODAY,
+            on=factories.SIGNED,
+            until=factories.TODAY.replace(year=2030),
+            signatories={
+                "home": SignatoryInput("Home President"),
+                "partner": SignatoryInput("Pat Ner", person_id=pat),
+            },
+        )
+        uow.commit()
+    shown = ok(db_url, "people show partner-contact --json").json()
+    assert [(a["slug"], a["roles"]) for a in shown["agreements"]] == [(slug, ["signatory"])]

@@ -7,7 +7,16 @@ from typing import Any
 
 from sqlalchemy import insert, or_, select
 
-from models import Institution, Person, Unit, table_of
+from models import (
+    Agreement,
+    AgreementTerm,
+    Institution,
+    Partnership,
+    Person,
+    Signatory,
+    Unit,
+    table_of,
+)
 from workflow.directory import changes, fields, institutions, units
 from workflow.directory.institution_views import like
 from workflow.directory.lookup import find_row, require_free_slug
@@ -150,10 +159,52 @@ def list_people(
     return [_as_dict(r) for r in uow.conn.execute(query).all()]
 
 
+def _roles(uow: UnitOfWork, person_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The agreements a person coordinates or signed, and the partnerships they are contact for."""
+    A, S, M, P = (
+        table_of(Agreement),
+        table_of(Signatory),
+        table_of(AgreementTerm),
+        table_of(Partnership),
+    )
+    found: dict[int, dict[str, Any]] = {}
+    coordinated = select(A.c.id, A.c.slug, A.c.title, A.c.state).where(
+        A.c.coordinator_id == person_id
+    )
+    signed = (
+        select(A.c.id, A.c.slug, A.c.title, A.c.state)
+        .join(M, M.c.agreement_id == A.c.id)
+        .join(S, S.c.term_id == M.c.id)
+        .where(S.c.person_id == person_id)
+    )
+    for role, query in (("coordinator", coordinated), ("signatory", signed)):
+        for a in uow.conn.execute(query):
+            entry = found.setdefault(
+                a.id,
+                {"id": a.id, "slug": a.slug, "title": a.title, "state": str(a.state), "roles": []},
+            )
+            if role not in entry["roles"]:
+                entry["roles"].append(role)
+    partnerships = [
+        {
+            "slug": p.slug,
+            "role": "home contact" if p.home_contact_id == person_id else "partner contact",
+        }
+        for p in uow.conn.execute(
+            select(P.c.slug, P.c.home_contact_id)
+            .where(or_(P.c.home_contact_id == person_id, P.c.partner_contact_id == person_id))
+            .order_by(P.c.slug)
+        )
+    ]
+    agreements = sorted(found.values(), key=lambda a: str(a["slug"]))
+    return {"agreements": agreements, "partnerships": partnerships}
+
+
 def show_person(uow: UnitOfWork, *, ref: str, history: bool = False) -> dict[str, Any]:
-    """One person (and their changes)."""
+    """One person, the agreements and partnerships they have a part in (and their changes)."""
     person = find(uow, ref)
     data = _as_dict(uow.conn.execute(_ROWS.where(T.c.id == person.id)).one())
+    data.update(_roles(uow, person.id))
     if history:
         data["history"] = changes.history(uow, table=TABLE, record_id=person.id)
     return data
