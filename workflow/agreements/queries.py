@@ -23,11 +23,11 @@ from models import (
     Signatory,
 )
 from workflow import lifecycle
-from workflow.agreements import listing
+from workflow.agreements import content, listing
 from workflow.agreements.proposals import parse_kind
 from workflow.agreements.subject import by_title, normalize_ref, subject_of
 from workflow.errors import InvalidInput, NotFound
-from workflow.lifecycle import IN_FORCE, Move, Party, State, Verdict
+from workflow.lifecycle import EDIT, IN_FORCE, Move, Party, State, Verdict
 
 _AGREEMENT_DATES = ("proposed_on", "signed_on", "effective_on", "expires_on", "renewal_opens_on")
 _EVENT_FIELDS = ("actor", "trigger", "from_state", "to_state", "comment")
@@ -112,8 +112,17 @@ def agreement_dict(a: Agreement) -> dict[str, Any]:
 
 
 def show(session: Session, ref: str | int) -> dict[str, Any]:
-    """One agreement as its JSON dict."""
-    return agreement_dict(get_agreement(session, ref))
+    """One agreement as its JSON dict, with its record fields and what its approval bound:
+    `approved_hash` (None before any approval) against the `content_hash` of it now."""
+    a = get_agreement(session, ref)
+    return {
+        **agreement_dict(a),
+        "renewal_type": content.plain(a.renewal_type),
+        "review_months": a.review_months,
+        "summary": a.summary,
+        "approved_hash": a.approved_hash,
+        "content_hash": content.hash_of_agreement(a),
+    }
 
 
 def partner_ids(session: Session, text: str) -> list[int]:
@@ -246,6 +255,8 @@ def history(session: Session, ref: str) -> list[dict[str, Any]]:
             "recorded_at": iso(e.recorded_at),
             **{name: getattr(e, name) for name in _EVENT_FIELDS},
             "data": dict(e.data or {}),
+            # An edit's {field, before, after} list; a move changes no field by hand: [].
+            "changes": list((e.data or {}).get("changes", [])) if e.trigger == EDIT else [],
         }
         for e in events
     ]
