@@ -102,9 +102,9 @@ def _slug_of(uow: UnitOfWork, table: Any, record_id: int | None) -> str | None:
 
 
 def _wanted(uow: UnitOfWork, row: Any, edit: Edit) -> dict[str, tuple[Any, Any]]:
-    """Each field the edit names: (its value now, the value asked for), both as recorded in
-    the change list (slugs for people and units). Bad input raises, before anything is read
-    twice or written."""
+    """Each field the edit names, in the order of the command's options: (its value now, the
+    value asked for), as the change list records them (slugs for people and units). Bad input
+    raises before anything is written."""
     wanted: dict[str, tuple[Any, Any]] = {}
     if edit.title is not None:
         wanted["title"] = (row.title, edit_fields.title(edit.title))
@@ -120,13 +120,15 @@ def _wanted(uow: UnitOfWork, row: Any, edit: Edit) -> dict[str, tuple[Any, Any]]
                 raise InvalidInput(f"unit {unit.name!r} belongs to neither party")
         before = _slug_of(uow, UNITS, row.owning_unit_id)
         wanted["unit"] = (before, None if unit is None else unit.slug)
-    for name in ("notice_days", "term_months", "review_months"):
+    for name in ("notice_days", "term_months", "renewal_type", "review_months"):
         value = getattr(edit, name)
-        if value is not None:
+        if value is None:
+            continue
+        if name == "renewal_type":
+            before_type = str(RenewalType(row.renewal_type))
+            wanted[name] = (before_type, edit_fields.renewal_type(value))
+        else:
             wanted[name] = (getattr(row, name), edit_fields.number(name, value))
-    if edit.renewal_type is not None:
-        before_type = str(RenewalType(row.renewal_type))
-        wanted["renewal_type"] = (before_type, edit_fields.renewal_type(edit.renewal_type))
     if edit.summary is not None:
         wanted["summary"] = (row.summary, edit_fields.summary(edit.summary))
     return wanted
