@@ -108,21 +108,18 @@ def agreement_dict(a: Agreement) -> dict[str, Any]:
             else None
         ),
         "assumptions": dict(a.assumptions or {}),
+        "renewal_type": content.plain(a.renewal_type),
+        "review_months": a.review_months,
+        "summary": a.summary,
+        # What the last approval bound (None before any) against the content as it is now.
+        "approved_hash": a.approved_hash,
+        "content_hash": content.hash_of_agreement(a),
     }
 
 
 def show(session: Session, ref: str | int) -> dict[str, Any]:
-    """One agreement as its JSON dict, with its record fields and what its approval bound:
-    `approved_hash` (None before any approval) against the `content_hash` of it now."""
-    a = get_agreement(session, ref)
-    return {
-        **agreement_dict(a),
-        "renewal_type": content.plain(a.renewal_type),
-        "review_months": a.review_months,
-        "summary": a.summary,
-        "approved_hash": a.approved_hash,
-        "content_hash": content.hash_of_agreement(a),
-    }
+    """One agreement as its JSON dict."""
+    return agreement_dict(get_agreement(session, ref))
 
 
 def partner_ids(session: Session, text: str) -> list[int]:
