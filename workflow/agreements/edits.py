@@ -21,8 +21,8 @@ from workflow.agreements import edit_fields, writes_postgres, writes_sqlite
 from workflow.agreements.content import SUBSTANTIVE
 from workflow.agreements.events import NewEvent
 from workflow.agreements.moves import apply_move
-from workflow.agreements.subject import by_title, load_parties, normalize_ref, stale
-from workflow.errors import InvalidInput, NotFound
+from workflow.agreements.subject import load_parties, load_subject_row, stale
+from workflow.errors import InvalidInput
 from workflow.lifecycle import EDIT, RenewalType, State, Trigger
 from workflow.uow import UnitOfWork
 from workflow.validation import actor_name, within_horizon
@@ -84,14 +84,8 @@ class EditResult:
 
 
 def _load(uow: UnitOfWork, ref: str | int) -> Any:
-    key = normalize_ref(ref)
-    if isinstance(key, str):
-        slugged = uow.conn.execute(_READ.where(A.c.slug == key)).first()
-        key = slugged.id if slugged is not None else by_title(uow.conn, key)
-    row = uow.conn.execute(_READ.where(A.c.id == key)).first()
-    if row is None:
-        raise NotFound(f"no agreement {ref!r}: see `accord agreements list`")
-    return row
+    """The agreement's row with the fields an edit reads, found as a move finds it."""
+    return uow.conn.execute(_READ.where(A.c.id == load_subject_row(uow, ref).id)).one()
 
 
 def _slug_of(uow: UnitOfWork, table: Any, record_id: int | None) -> str | None:
