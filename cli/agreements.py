@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli import agreement_moves
+from cli import agreement_edits, agreement_moves
 from cli.common import (
     JsonFlag,
     Ref,
@@ -143,6 +143,9 @@ def render(a: dict[str, Any]) -> str:
         ("renewal opens", a["renewal_opens_on"]),
         ("term", f"{a['term_months']} months" if a["term_months"] else None),
         ("notice", f"{a['notice_days']} days" if a["notice_days"] else None),
+        ("renewal", a.get("renewal_type")),
+        ("review", f"every {a['review_months']} months" if a.get("review_months") else None),
+        ("approval", approval_line(a)),
     ]
     lines = [a["slug"]]
     for term in a["terms"]:
@@ -153,12 +156,24 @@ def render(a: dict[str, Any]) -> str:
         )
     if a["source"]:
         lines.append(f"  source: {a['source']['headline']} ({a['source']['published']})")
+    if a.get("summary"):
+        lines.append(f"  summary: {a['summary']}")
     for key, why in a["assumptions"].items():
         if isinstance(why, str):  # other entries (a cited source) are shown above already
             lines.append(f"  assumed {key.removesuffix('_assumption')}: {why}")
     # The table escapes its own cells; every other line is escaped here.
     head = table([[f"  {k}:", dash(v)] for k, v in fields])
     return "\n".join([visible(lines[0]), head, *(visible(line) for line in lines[1:])])
+
+
+def approval_line(a: dict[str, Any]) -> str | None:
+    """The approved content's hash against the content's hash now, and whether they match."""
+    approved, current = a.get("approved_hash"), a.get("content_hash")
+    if not approved:
+        return None
+    if approved == current:
+        return f"{approved[:12]} (matches the content now)"
+    return f"{approved[:12]} (differs: the content now is {str(current)[:12]})"
 
 
 @app.command("history")
@@ -169,16 +184,19 @@ def history_(ref: Ref, as_json: JsonFlag = False) -> None:
     if as_json:
         echo_json(events)
         return
-    rows = [
-        [
-            (e["at"] or "")[:10],
-            e["actor"],
-            e["trigger"],
-            f"{e['from_state'] or '(new)'} -> {e['to_state']}",
-            e["comment"] or "",
-        ]
-        for e in events
-    ]
+    rows: list[list[str]] = []
+    for e in events:
+        notes = [agreement_edits.change_line(c) for c in e["changes"]] or [e["comment"] or ""]
+        rows.append(
+            [
+                (e["at"] or "")[:10],
+                e["actor"],
+                e["trigger"],
+                f"{e['from_state'] or '(new)'} -> {e['to_state']}",
+                notes[0],
+            ]
+        )
+        rows += [["", "", "", "", note] for note in notes[1:]]  # an edit's further changes
     typer.echo(table(rows))
 
 
@@ -201,3 +219,4 @@ def triggers(ref: Ref, today: TodayOpt = None) -> None:
 app.command("new")(agreement_moves.new)
 app.command("advance")(agreement_moves.advance)
 app.command("advance-many")(agreement_moves.advance_many)
+app.command("edit")(agreement_edits.edit)

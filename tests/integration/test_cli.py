@@ -44,6 +44,11 @@ AGREEMENT_KEYS = {
     "terms",
     "source",
     "assumptions",
+    "renewal_type",
+    "review_months",
+    "summary",
+    "approved_hash",
+    "content_hash",
 }
 EVENT_KEYS = {
     "seq",
@@ -55,6 +60,7 @@ EVENT_KEYS = {
     "to_state",
     "comment",
     "data",
+    "changes",
 }
 
 

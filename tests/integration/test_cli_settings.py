@@ -35,6 +35,7 @@ COMMANDS = {
     "agreements new": "--home a --partner b --kind mou --title T",
     "agreements advance": "1 review",
     "agreements advance-many": "review --ref 1",
+    "agreements edit": "1 --expect-version 1 --title T",
     "tick": "--today 2026-11-22",
     "board": "",
     "initiatives": "",

@@ -13,7 +13,7 @@ from models import (
     table_of,
 )
 from workflow import lifecycle
-from workflow.agreements import writes_postgres, writes_sqlite
+from workflow.agreements import content, writes_postgres, writes_sqlite
 from workflow.agreements.events import NewEvent
 from workflow.agreements.subject import (
     last_event,
@@ -143,6 +143,8 @@ def apply_move(
             renewal_opens_on=_renewal_opens(expires, row.renewal_window_days),
             term_no=row.term_no + 1,
         )
+    if trigger == Trigger.APPROVE:  # the approval binds to the content as it stands now
+        values["approved_hash"] = content.hash_in_database(uow, row.id)
     event_data = dict(data or {})
     if signing:
         event_data["signatories"] = {

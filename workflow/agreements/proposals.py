@@ -28,7 +28,14 @@ from workflow.slugs import agreement_slug, free_slug, pair_slug, slug_taken, slu
 from workflow.uow import UnitOfWork
 from workflow.validation import actor_name, blank, free_text, header_safe, within_horizon
 
-__all__ = ["Proposal", "find_institution", "parse_kind", "propose", "slugify"]
+__all__ = [
+    "Proposal",
+    "find_by_slug_or_name",
+    "find_institution",
+    "parse_kind",
+    "propose",
+    "slugify",
+]
 _ATTEMPTS = 50  # a retry follows a rival's commit, so each one makes progress
 # The largest numbers a proposal takes; the seed file's schema uses the same.
 TERM_MONTHS_MAX, NOTICE_DAYS_MAX, WINDOW_DAYS_MAX = 1200, 3650, 3650
@@ -61,7 +68,8 @@ def find_institution(uow: UnitOfWork, ref: str) -> Institution:
     return found
 
 
-def _find_by_slug_or_name(uow: UnitOfWork, model: type[Unit] | type[Person], ref: str) -> Any:
+def find_by_slug_or_name(uow: UnitOfWork, model: type[Unit] | type[Person], ref: str) -> Any:
+    """A unit or person by slug or exact name (any case), or NotFound."""
     wanted = ref.strip().casefold()
     found = uow.session.scalars(
         select(model).where(or_(model.slug == wanted, func.lower(model.name) == wanted))
@@ -128,8 +136,8 @@ def propose(uow: UnitOfWork, p: Proposal, *, now: datetime | None = None) -> Agr
     home, partner = find_institution(uow, p.home), find_institution(uow, p.partner)
     if home.id == partner.id:
         raise InvalidInput("home and partner are the same institution")
-    unit = _find_by_slug_or_name(uow, Unit, p.unit) if p.unit else None
-    coordinator = _find_by_slug_or_name(uow, Person, p.coordinator) if p.coordinator else None
+    unit = find_by_slug_or_name(uow, Unit, p.unit) if p.unit else None
+    coordinator = find_by_slug_or_name(uow, Person, p.coordinator) if p.coordinator else None
     if unit is not None and unit.institution_id not in (home.id, partner.id):
         raise InvalidInput(f"unit {unit.name!r} belongs to neither party")
 

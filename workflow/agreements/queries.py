@@ -23,11 +23,11 @@ from models import (
     Signatory,
 )
 from workflow import lifecycle
-from workflow.agreements import listing
+from workflow.agreements import content, listing
 from workflow.agreements.proposals import parse_kind
 from workflow.agreements.subject import by_title, normalize_ref, subject_of
 from workflow.errors import InvalidInput, NotFound
-from workflow.lifecycle import IN_FORCE, Move, Party, State, Verdict
+from workflow.lifecycle import EDIT, IN_FORCE, Move, Party, State, Verdict
 
 _AGREEMENT_DATES = ("proposed_on", "signed_on", "effective_on", "expires_on", "renewal_opens_on")
 _EVENT_FIELDS = ("actor", "trigger", "from_state", "to_state", "comment")
@@ -108,6 +108,12 @@ def agreement_dict(a: Agreement) -> dict[str, Any]:
             else None
         ),
         "assumptions": dict(a.assumptions or {}),
+        "renewal_type": content.plain(a.renewal_type),
+        "review_months": a.review_months,
+        "summary": a.summary,
+        # What the last approval bound (None before any) against the content as it is now.
+        "approved_hash": a.approved_hash,
+        "content_hash": content.hash_of_agreement(a),
     }
 
 
@@ -246,6 +252,8 @@ def history(session: Session, ref: str) -> list[dict[str, Any]]:
             "recorded_at": iso(e.recorded_at),
             **{name: getattr(e, name) for name in _EVENT_FIELDS},
             "data": dict(e.data or {}),
+            # An edit's {field, before, after} list; a move changes no field by hand: [].
+            "changes": list((e.data or {}).get("changes", [])) if e.trigger == EDIT else [],
         }
         for e in events
     ]

@@ -97,7 +97,8 @@ def _event_cte(agreement_id: Any) -> Any:
 _INSERT_EVENT_AND_OUTBOX = _outbox_from(_event_cte(bindparam("e_agreement_id", type_=Integer)))
 
 
-@lru_cache(maxsize=8)
+# Moves set a few column sets; edits set any combination of their fields.
+@lru_cache(maxsize=64)
 def _move_statement(columns: tuple[str, ...]) -> Any:
     """The versioned UPDATE setting `columns`, its event and outbox row: one statement."""
     moved = (

@@ -32,6 +32,7 @@ from workflow.lifecycle.machine import (
     replay,
 )
 from workflow.lifecycle.states import (
+    EDIT,
     IN_FORCE,
     INITIAL,
     PROPOSE,
@@ -46,6 +47,7 @@ from workflow.lifecycle.states import (
 )
 
 __all__ = [
+    "EDIT",
     "GUARDS",
     "INITIAL",
     "IN_FORCE",

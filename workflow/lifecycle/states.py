@@ -66,6 +66,11 @@ INITIAL = State.PROPOSED
 PROPOSE = "propose"
 
 
+# The pseudo-trigger of a record entry: fields edited, the state unchanged (from = to). Not a
+# move of the machine; an edit of approved content fires `revise` after it.
+EDIT = "edit"
+
+
 # Notice of non-renewal given: still in force until the end date, then it expires.
 IN_FORCE = frozenset({State.ACTIVE, State.RENEWAL_DUE, State.RENEWED, State.NOTICE_GIVEN})
 
