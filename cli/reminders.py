@@ -171,6 +171,7 @@ def run(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
                 "events_handled": handled,
                 "moved": report.moved,
                 "reminders_created": report.reminders,
+                "reviews_created": report.reviews,
                 "reminders_missed": report.missed,
                 "reminders_replanned": report.replanned,
                 "meetings_scheduled": report.meetings,
@@ -192,8 +193,8 @@ def _print(
 ) -> None:
     typer.echo(
         f"sweep {report.today.isoformat()}: {handled} event(s) handled, {report.moved} move(s), "
-        f"{report.reminders} reminder(s) created, {report.missed} missed, "
-        f"{report.meetings} meeting(s) scheduled, {len(outcomes)} to send"
+        f"{report.reminders} reminder(s) created, {report.reviews} review(s) due, "
+        f"{report.missed} missed, {report.meetings} meeting(s) scheduled, {len(outcomes)} to send"
     )
     if report.replanned:
         typer.echo(
