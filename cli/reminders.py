@@ -62,6 +62,7 @@ def _pending_json(view: PendingView) -> dict[str, Any]:
         "next_attempt_at": _retry_at(view),
         "last_error": view.last_error,
         "status": view.status,
+        "about": view.about,
     }
 
 
@@ -90,6 +91,9 @@ def due(today: TodayOpt = None, every: AllFlag = False, as_json: JsonFlag = Fals
     if every:
         header.append("STATUS")
         rows = [[*row, v.status] for row, v in zip(rows, found, strict=True)]
+    # What each reminder is about, in words; last, as it is the longest.
+    header.append("ABOUT")
+    rows = [[*row, dash(v.about)] for row, v in zip(rows, found, strict=True)]
     typer.echo(table(rows, header))
     pending = sum(v.status == "pending" for v in found)
     hint = "; `accord reminders run` sends them now" if day <= today_from(None) and pending else ""

@@ -62,15 +62,3 @@ def days_in_words(days: int) -> str:
         return "yesterday"
     return f"{-days} days ago"
 
-
-def reminder_in_words(kind: str, key: str) -> str | None:
-    """What a reminder is about, from its kind and key ("30 days before the end date
-    2027-06-30"); None for a notification that is not a reminder of an agreement."""
-    parts = key.split(":")
-    if kind == "renewal_reminder" and len(parts) >= 4:
-        if len(parts) >= 6 and parts[4] == "notice":
-            return f"{parts[3]} days before the notice deadline {parts[5]} (ends {parts[2]})"
-        return f"{parts[3]} days before the end date {parts[2]}"
-    if kind == "review_reminder" and len(parts) >= 3:
-        return f"review due on {parts[2]}"
-    return None

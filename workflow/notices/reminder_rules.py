@@ -101,3 +101,19 @@ def offsets_for(uow: UnitOfWork, agreement_id: int, default: Sequence[int]) -> l
     own = row.reminder_offsets
     kind_policy = None if own is not None else _kind_policy(uow, row.kind)  # one query fewer
     return applicable_offsets(own, kind_policy, default)
+
+
+def in_words(kind: str, key: str) -> str | None:
+    """What a reminder is about, from its kind and key ("30 days before the end date
+    2027-06-30"); None for a notification that is not a reminder of an agreement."""
+    if kind == KIND:
+        expires_on, days, deadline = parse_key(key)
+        if deadline is not None:
+            return (
+                f"{days} days before the notice deadline {deadline.isoformat()} "
+                f"(ends {expires_on.isoformat()})"
+            )
+        return f"{days} days before the end date {expires_on.isoformat()}"
+    if kind == REVIEW_KIND:
+        return f"review due on {key.rsplit(':', 1)[1]}"
+    return None
