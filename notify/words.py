@@ -61,4 +61,3 @@ def days_in_words(days: int) -> str:
     if days == -1:
         return "yesterday"
     return f"{-days} days ago"
-

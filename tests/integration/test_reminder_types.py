@@ -209,3 +209,44 @@ def test_a_replan_of_every_agreement_keeps_the_review_days(
     assert column(engine, slugs["open"], "review_due_on") == date(2027, 6, 1)
     assert column(engine, slugs["fixed"], "review_due_on") is None
     assert [n for n in notes(engine, "renewal_reminder") if n.agreement_id == open_id] == []
+
+
+def test_a_notice_reminder_no_longer_applies_once_its_deadline_or_type_changes(
+    engine: Engine, slugs: dict[str, str]
+) -> None:
+    """Read at send time: a notice reminder made before the notice period (or the renewal type)
+    changed is not mailed; one for the deadline in force is."""
+    from workflow.notices.context import load_delivery
+    from workflow.notices.query import fetch
+
+    auto_id = factories.agreement_id(engine, slugs["auto"])
+    today = DEADLINE - timedelta(days=90)
+    with UnitOfWork(engine) as uow:
+        reminders.replan(uow, today=today, default_offsets=[90], agreement_id=auto_id)
+        uow.commit()
+    [note] = [n for n in notes(engine, "renewal_reminder") if n.agreement_id == auto_id]
+    assert note.dedupe_key == reminders.reminder_key(auto_id, EXPIRES, 90, DEADLINE)
+
+    def applies() -> bool:
+        with UnitOfWork(engine) as uow:
+            rows = fetch(uow, note.id, lock=False)
+            found = load_delivery(uow, rows, today=today, default_offsets=[90])
+        if found is None:
+            return False
+        assert found.agreement is not None
+        return found.agreement.notice_deadline == DEADLINE
+
+    assert applies()
+    for values in ({"notice_days": 30}, {"renewal_type": "fixed"}):
+        with UnitOfWork(engine) as uow:
+            uow.conn.execute(update(A).where(A.c.id == auto_id).values(**values))
+            uow.commit()
+        assert not applies()
+        with UnitOfWork(engine) as uow:  # back as it was
+            uow.conn.execute(
+                update(A)
+                .where(A.c.id == auto_id)
+                .values(notice_days=NOTICE_DAYS, renewal_type="auto")
+            )
+            uow.commit()
+        assert applies()
