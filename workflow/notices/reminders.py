@@ -80,7 +80,8 @@ def _insert(
     now: datetime,
 ) -> int:
     bounds = sql.window((d for g in groups for d in g.offsets), first_due, last_due)
-    statement = sql.insert_wanted(uow.dialect, groups)
+    with_auto = bool(uow.conn.execute(sql.ANY_AUTO).scalar())
+    statement = sql.insert_wanted(uow.dialect, groups, with_auto)
     # Counted through RETURNING: rowcount of INSERT ... SELECT is not reliable across drivers.
     return len(uow.conn.execute(statement, {**params, **bounds, "now": now}).all())
 
