@@ -62,6 +62,7 @@ def _pending_json(view: PendingView) -> dict[str, Any]:
         "next_attempt_at": _retry_at(view),
         "last_error": view.last_error,
         "status": view.status,
+        "about": view.about,
     }
 
 
@@ -90,6 +91,9 @@ def due(today: TodayOpt = None, every: AllFlag = False, as_json: JsonFlag = Fals
     if every:
         header.append("STATUS")
         rows = [[*row, v.status] for row, v in zip(rows, found, strict=True)]
+    # What each reminder is about, in words; last, as it is the longest.
+    header.append("ABOUT")
+    rows = [[*row, dash(v.about)] for row, v in zip(rows, found, strict=True)]
     typer.echo(table(rows, header))
     pending = sum(v.status == "pending" for v in found)
     hint = "; `accord reminders run` sends them now" if day <= today_from(None) and pending else ""
@@ -171,6 +175,7 @@ def run(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
                 "events_handled": handled,
                 "moved": report.moved,
                 "reminders_created": report.reminders,
+                "reviews_created": report.reviews,
                 "reminders_missed": report.missed,
                 "reminders_replanned": report.replanned,
                 "meetings_scheduled": report.meetings,
@@ -192,8 +197,8 @@ def _print(
 ) -> None:
     typer.echo(
         f"sweep {report.today.isoformat()}: {handled} event(s) handled, {report.moved} move(s), "
-        f"{report.reminders} reminder(s) created, {report.missed} missed, "
-        f"{report.meetings} meeting(s) scheduled, {len(outcomes)} to send"
+        f"{report.reminders} reminder(s) created, {report.reviews} review(s) due, "
+        f"{report.missed} missed, {report.meetings} meeting(s) scheduled, {len(outcomes)} to send"
     )
     if report.replanned:
         typer.echo(

@@ -30,6 +30,8 @@ from workflow.lifecycle import RenewalType, State
 
 # The states whose agreements can lapse, as the partial index on expiry spells them (0009).
 EXPIRES_IN_FORCE = "state IN ('active', 'renewed', 'renewal_due', 'notice_given', 'suspended')"
+# Auto-renewing agreements that get reminders to give notice, as their partial index spells them.
+NOTICE_REMINDED = "renewal_type = 'auto' AND state IN ('active', 'renewed', 'renewal_due')"
 
 
 class Agreement(Base):
@@ -72,6 +74,13 @@ class Agreement(Base):
         CheckConstraint(
             "review_months IS NULL OR review_months > 0", name="review_months_positive"
         ),
+        # Auto-renewing agreements in force by their notice deadline (the end date minus the
+        # notice period): the sweep finds the ones whose reminder falls due (0010).
+        Index(
+            "ix_agreements_notice_deadline_auto",
+            text("(expires_on - COALESCE(notice_days, 0))"),
+            postgresql_where=text(NOTICE_REMINDED),
+        ).ddl_if(dialect="postgresql"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)

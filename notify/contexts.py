@@ -39,11 +39,40 @@ class ReminderContext:
     # The agreement's lifecycle state value, e.g. "renewal_due".
     state: str
     recipient: str | None = None
+    # An auto-renewing agreement's last day to give notice of non-renewal, and the notice period
+    # (None: a fixed agreement, reminded of its end date).
+    notice_deadline: date | None = None
+    notice_days: int | None = None
 
     @property
     def days_left(self) -> int:
         """Days from today to expiry; negative once it has passed (a late, caught-up reminder)."""
         return (self.expires_on - self.today).days
+
+    @property
+    def days_to_deadline(self) -> int | None:
+        """Days from today to the notice deadline; negative once it has passed."""
+        if self.notice_deadline is None:
+            return None
+        return (self.notice_deadline - self.today).days
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    """An open-ended agreement's periodic review, due on `due_on`, as of `today`."""
+
+    slug: str
+    title: str
+    parties: tuple[Party, ...]
+    due_on: date
+    today: date
+    state: str
+    review_months: int
+    # The day reviews count from (the effective date, else the signing date), and the next one.
+    anchor: date | None = None
+    next_due_on: date | None = None
+    summary: str | None = None
+    recipient: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,16 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from notify.contexts import EventContext, MeetingContext, Party, ReminderContext
+from notify.contexts import EventContext, MeetingContext, Party, ReminderContext, ReviewContext
 from notify.event_notice import event_values
 from notify.when import in_utc, local_time, longdate
-from notify.words import RENEWABLE, days_in_words, event_headline, state_in_words
+from notify.words import (
+    NOTICE_GIVABLE,
+    RENEWABLE,
+    days_in_words,
+    event_headline,
+    state_in_words,
+)
 
 # StrictUndefined: a misspelt variable fails the render (and a test) instead of mailing a blank.
 _ENV = Environment(
@@ -53,11 +59,30 @@ def renew_command(slug: str, parties: Iterable[Party]) -> str:
     for party in parties:
         words += ["--signatory", f"{party.ref}=NAME"]
     # Quoted so a party key with a space still pastes into a shell as one argument.
+    return _shell(words)
+
+
+def _shell(words: Iterable[str]) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
+def give_notice_command(slug: str) -> str:
+    """The CLI line that records a notice of non-renewal, with placeholders for what only people
+    know: the day, the party giving notice and why."""
+    words = ["accord", "agreements", "advance", slug, "give_notice", "--on", "YYYY-MM-DD"]
+    return _shell([*words, "--party", "PARTY", "--comment", "TEXT"])
+
+
+def review_command(slug: str) -> str:
+    """The CLI line that changes how often an open-ended agreement is reviewed."""
+    return _shell(["accord", "agreements", "edit", slug, "--review-months", "N"])
+
+
 def render_reminder(ctx: ReminderContext, *, replies_read: bool = False) -> Rendered:
-    """The renewal reminder: agreement, parties, expiry, days left, stage and the renew command."""
+    """The renewal reminder: agreement, parties, expiry, days left, stage and the renew command;
+    for an auto-renewing agreement, the notice deadline and the command to give notice."""
+    if ctx.notice_deadline is not None:
+        return _render_notice_reminder(ctx, replies_read=replies_read)
     days = days_in_words(ctx.days_left)
     verb = "expires" if ctx.days_left >= 0 else "expired"
     subject = f"Renewal reminder: {ctx.title} {verb} {days} ({ctx.expires_on.isoformat()})"
@@ -75,6 +100,65 @@ def render_reminder(ctx: ReminderContext, *, replies_read: bool = False) -> Rend
             "days_words": days,
             "stage": state_in_words(ctx.state),
             "command": command,
+        },
+        replies_read=replies_read,
+    )
+
+
+def _render_notice_reminder(ctx: ReminderContext, *, replies_read: bool) -> Rendered:
+    deadline, left = ctx.notice_deadline, ctx.days_to_deadline
+    assert deadline is not None
+    assert left is not None
+    days = days_in_words(left)
+    subject = (
+        f"Notice deadline: {ctx.title} renews itself unless notice is given by "
+        f"{deadline.isoformat()} ({days})"
+    )
+    command = give_notice_command(ctx.slug) if ctx.state in NOTICE_GIVABLE else None
+    return _render(
+        "notice_reminder",
+        subject,
+        {
+            "recipient": ctx.recipient,
+            "title": ctx.title,
+            "slug": ctx.slug,
+            "parties": ctx.parties,
+            "expires_on": ctx.expires_on,
+            "deadline": deadline,
+            "notice_days": ctx.notice_days or 0,
+            "days_left": left,
+            "days_words": days,
+            "stage": state_in_words(ctx.state),
+            "command": command,
+        },
+        replies_read=replies_read,
+    )
+
+
+def render_review(ctx: ReviewContext, *, replies_read: bool = False) -> Rendered:
+    """An open-ended agreement's review: what to look at, when the next is, how to record it."""
+    subject = (
+        f"Review due: {ctx.title} ({ctx.due_on.isoformat()}, every {ctx.review_months} months)"
+    )
+    return _render(
+        "review",
+        subject,
+        {
+            "recipient": ctx.recipient,
+            "title": ctx.title,
+            "slug": ctx.slug,
+            "parties": ctx.parties,
+            "due_on": ctx.due_on,
+            "late": (ctx.today - ctx.due_on).days,
+            "review_months": ctx.review_months,
+            "anchor": ctx.anchor,
+            "next_due_on": ctx.next_due_on,
+            "summary": ctx.summary,
+            "stage": state_in_words(ctx.state),
+            "command": review_command(ctx.slug),
+            "terminate": _shell(
+                ["accord", "agreements", "advance", ctx.slug, "terminate", "--comment", "TEXT"]
+            ),
         },
         replies_read=replies_read,
     )

@@ -22,6 +22,8 @@ STATE_WORDS: dict[str, str] = {
 
 # States from which `renew` is legal; a reminder only offers the command where it would work.
 RENEWABLE = frozenset({"active", "renewal_due", "renewed", "notice_given"})
+# States from which `give_notice` is legal (an auto-renewing agreement, in time).
+NOTICE_GIVABLE = frozenset({"active", "renewal_due", "renewed"})
 
 EVENT_HEADLINES: dict[str, str] = {
     "sign": "signed",

@@ -16,7 +16,14 @@ from sqlalchemy import Engine
 
 from models.db import reconnecting
 from notify.backends import Mailer
-from notify.contexts import EventContext, MeetingContext, Party, PartyZone, ReminderContext
+from notify.contexts import (
+    EventContext,
+    MeetingContext,
+    Party,
+    PartyZone,
+    ReminderContext,
+    ReviewContext,
+)
 from notify.errors import DeliveryError
 from notify.ics import invitation
 from notify.message import build_message, message_id_for, sender_domain
@@ -27,10 +34,12 @@ from notify.render import (
     render_meeting_invitation,
     render_meeting_reminder,
     render_reminder,
+    render_review,
 )
 from workflow.agreements.tick import SYSTEM
 from workflow.notices import delivery
 from workflow.notices.context import Delivery
+from workflow.notices.reminder_rules import REVIEW_KIND, REVIEW_MONTHS
 from workflow.settings import Settings
 from workflow.uow import UnitOfWork
 
@@ -67,8 +76,34 @@ def _render(d: Delivery, replies_read: bool) -> Rendered:
         assert a is not None
         assert a.expires_on is not None
         parties = tuple(Party(n, k) for n, k in zip(a.parties, a.party_keys, strict=True))
-        ctx = ReminderContext(a.slug, a.title, parties, a.expires_on, d.today, a.state)
+        ctx = ReminderContext(
+            a.slug,
+            a.title,
+            parties,
+            a.expires_on,
+            d.today,
+            a.state,
+            notice_deadline=a.notice_deadline,
+            notice_days=a.notice_days,
+        )
         return render_reminder(ctx, replies_read=replies_read)
+    if d.kind == REVIEW_KIND:
+        a = d.agreement
+        assert a is not None
+        parties = tuple(Party(n, k) for n, k in zip(a.parties, a.party_keys, strict=True))
+        review = ReviewContext(
+            slug=a.slug,
+            title=a.title,
+            parties=parties,
+            due_on=date.fromisoformat(d.payload["due_on"]),
+            today=d.today,
+            state=a.state,
+            review_months=a.review_months or REVIEW_MONTHS,
+            anchor=a.effective_on or a.signed_on,
+            next_due_on=a.review_due_on,
+            summary=a.summary,
+        )
+        return render_review(review, replies_read=replies_read)
     if d.kind == "event_notice":
         a, e = d.agreement, d.event
         assert a is not None

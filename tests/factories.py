@@ -209,13 +209,19 @@ def agreement(
     kind: str = "mou",
     coordinator: str | None = "coord",
     unit: str | None = "intl-office",
+    renewal_type: str = "fixed",
+    notice_days: int | None = None,
+    review_months: int | None = None,
 ) -> str:
     """An agreement proposed with a coordinator and unit, signed on SIGNED until `expires`.
 
-    `expires=None` leaves it in `proposed`. Returns its slug. Every move goes through the real
-    use cases, in one transaction: the tests build many agreements.
+    `expires=None` leaves it in `proposed`, except an `open_ended` one (set on the row before
+    signing, with `notice_days` and `review_months`), which is signed without an end date.
+    Returns its slug. Every move goes through the real use cases, in one transaction: the tests
+    build many agreements.
     """
     from workflow.agreements.moves import apply_move
+    from workflow.lifecycle import RenewalType
 
     with UnitOfWork(engine) as uow:
         slug = propose(
@@ -233,7 +239,12 @@ def agreement(
             ),
         ).slug
         uow.session.flush()
-        if expires is not None:
+        row = uow.session.scalars(select(Agreement).where(Agreement.slug == slug)).one()
+        row.renewal_type = RenewalType(renewal_type)
+        row.notice_days = notice_days
+        row.review_months = review_months
+        uow.session.flush()
+        if expires is not None or renewal_type == RenewalType.OPEN_ENDED:
             for trigger, on in TO_ACTIVE:
                 apply_move(uow, slug, trigger, actor="tester", today=TODAY, on=on)
             apply_move(

@@ -140,6 +140,7 @@ def test_due_lists_what_is_pending_and_due_and_changes_nothing(
         "next_attempt_at": None,
         "last_error": None,
         "status": "pending",
+        "about": "30 days before the end date 2026-12-22",
     }
     later = ok(db_url, home, "reminders due --today 2026-12-15 --json").json()
     assert [(d["due_on"], d["subject"]) for d in later] == [
@@ -147,8 +148,9 @@ def test_due_lists_what_is_pending_and_due_and_changes_nothing(
         ("2026-12-15", slug),
     ]
     lines = ok(db_url, home, f"reminders due {TODAY}").out.splitlines()
-    assert lines[0].split() == ["ID", "KIND", "FOR", "DUE", "ATTEMPTS", "RETRY", "AT"]
-    assert lines[1].split()[1:] == ["renewal_reminder", slug, "2026-11-22", "0", "-"]
+    assert lines[0].split() == ["ID", "KIND", "FOR", "DUE", "ATTEMPTS", "RETRY", "AT", "ABOUT"]
+    assert lines[1].split()[1:6] == ["renewal_reminder", slug, "2026-11-22", "0", "-"]
+    assert lines[1].endswith("30 days before the end date 2026-12-22")
     assert lines[-1].startswith("1 pending, due by 2026-11-22")
     assert ok(db_url, home, "reminders due --today 2026-11-01").out == (
         "nothing pending is due by 2026-11-01\n"
@@ -186,8 +188,8 @@ def test_run_sweeps_and_sends_inline_once(engine: Engine, db_url: str, home: Pat
 
     again = ok(db_url, home, f"reminders run {TODAY}").out.splitlines()
     assert again == [
-        "sweep 2026-11-22: 0 event(s) handled, 0 move(s), 0 reminder(s) created, 0 missed, "
-        "0 meeting(s) scheduled, 0 to send",
+        "sweep 2026-11-22: 0 event(s) handled, 0 move(s), 0 reminder(s) created, "
+        "0 review(s) due, 0 missed, 0 meeting(s) scheduled, 0 to send",
         "0 sent, 0 skipped, 0 retry, 0 dead",
     ]
     assert len(mails(home)) == 3

@@ -11,12 +11,11 @@ from datetime import date, datetime
 from typing import Any
 
 from models import Meeting, Person
-from workflow.lifecycle import State
+from workflow.lifecycle import RenewalType, notice_deadline
 from workflow.notices import reminders
 from workflow.notices.query import NoticeRow
+from workflow.notices.reminder_rules import REMINDED, REVIEW_KIND, parse_key
 from workflow.uow import UnitOfWork
-
-REMINDED = (State.ACTIVE, State.RENEWED, State.RENEWAL_DUE)
 
 
 @dataclass(frozen=True)
@@ -33,6 +32,20 @@ class AgreementInfo:
     expires_on: date | None
     signed_on: date | None
     term_no: int
+    renewal_type: str = RenewalType.FIXED
+    notice_days: int | None = None
+    effective_on: date | None = None
+    # Open-ended agreements: months between reviews and the next review's day.
+    review_months: int | None = None
+    review_due_on: date | None = None
+    summary: str | None = None
+
+    @property
+    def notice_deadline(self) -> date | None:
+        """An auto-renewing agreement's last day to give notice (None for the other types)."""
+        if self.renewal_type != RenewalType.AUTO:
+            return None
+        return notice_deadline(self.expires_on, self.notice_days)
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,12 @@ def _agreement_info(rows: Sequence[NoticeRow]) -> AgreementInfo:
         expires_on=a.expires_on,
         signed_on=a.signed_on,
         term_no=a.term_no,
+        renewal_type=str(a.renewal_type),
+        notice_days=a.notice_days,
+        effective_on=a.effective_on,
+        review_months=a.review_months,
+        review_due_on=a.review_due_on,
+        summary=a.summary,
     )
 
 
@@ -115,11 +134,17 @@ def _agreement_recipients(row: NoticeRow) -> list[str]:
 
 
 def _reminder_applies(row: NoticeRow, default_offsets: Sequence[int] | None) -> bool:
-    """Whether a renewal reminder still fits the agreement: its stage, its term's expiry, and
-    the offsets that apply now (the agreement's own, its kind's or the default may have changed
-    since the row was made)."""
-    expiry, days = row.dedupe_key.split(":")[2:4]
-    if row.state not in REMINDED or row.expires_on is None or row.expires_on.isoformat() != expiry:
+    """Whether a renewal reminder still fits the agreement: its stage, its term's expiry, its
+    renewal type (and for an auto-renewing one, its notice deadline), and the offsets that apply
+    now (the agreement's own, its kind's or the default may have changed since the row was
+    made)."""
+    expiry, days, deadline = parse_key(row.dedupe_key)
+    if row.state not in REMINDED or row.expires_on != expiry:
+        return False
+    if row.renewal_type == RenewalType.AUTO:
+        if deadline is None or deadline != notice_deadline(row.expires_on, row.notice_days):
+            return False
+    elif row.renewal_type != RenewalType.FIXED or deadline is not None:
         return False
     if default_offsets is None:
         return True
@@ -166,6 +191,17 @@ def load_delivery(
             today=today,
             agreement=_agreement_info(rows),
             payload=dict(row.payload or {}),
+        )
+    if row.kind == REVIEW_KIND:
+        # Still open-ended and in force (its next review day has already rolled on).
+        if row.renewal_type != RenewalType.OPEN_ENDED or row.state not in REMINDED:
+            return None
+        return Delivery(
+            **base,
+            recipients=_agreement_recipients(row),
+            today=today,
+            agreement=_agreement_info(rows),
+            payload={"due_on": row.due_on.isoformat()},
         )
     if row.kind == "event_notice":
         event = EventInfo(

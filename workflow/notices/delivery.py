@@ -19,6 +19,7 @@ from workflow.notices.context import Delivery, load_delivery
 from workflow.notices.outbox import backoff
 from workflow.notices.query import fetch
 from workflow.notices.reminder_rules import KIND as REMINDER
+from workflow.notices.reminder_rules import REVIEW_KIND
 from workflow.uow import UnitOfWork
 
 N = table_of(Notification)
@@ -56,12 +57,12 @@ def begin(
     catchup_days: int | None = None,
 ) -> Delivery | None:
     """Lock the row and load what the mail needs; None when it is sent, cancelled, moot or (a
-    renewal reminder past its day by more than `catchup_days`) missed."""
+    renewal or review reminder past its day by more than `catchup_days`) missed."""
     rows = fetch(uow, notification_id, lock=uow.dialect == "postgresql")
     if not rows or rows[0].status != "pending":
         return None
     late = (today - rows[0].due_on).days
-    if rows[0].kind == REMINDER and catchup_days is not None and late > catchup_days:
+    if rows[0].kind in (REMINDER, REVIEW_KIND) and catchup_days is not None and late > catchup_days:
         # Claimed in time but reached too late (a queue backed up): not sent days out of date.
         uow.conn.execute(update(N).where(N.c.id == notification_id).values(status="missed"))
         return None

@@ -28,6 +28,8 @@ PLAN_TRIGGERS = frozenset(
     {
         Trigger.SIGN,
         Trigger.RENEW,
+        # Notice of non-renewal: the term ends, so its pending renewal reminders are withdrawn.
+        Trigger.GIVE_NOTICE,
         Trigger.RESUME,
         Trigger.TERMINATE,
         Trigger.EXPIRE,

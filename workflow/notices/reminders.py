@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from models import Agreement, Notification, ReminderDefault, ReminderPolicy, table_of
 from workflow.notices import reminder_rules as rules
 from workflow.notices import reminder_sql as sql
+from workflow.notices import reviews
 from workflow.notices.reminder_rules import KIND as KIND
 from workflow.notices.reminder_rules import REMINDED as REMINDED
 from workflow.notices.reminder_rules import applicable_offsets as applicable_offsets
@@ -79,7 +80,8 @@ def _insert(
     now: datetime,
 ) -> int:
     bounds = sql.window((d for g in groups for d in g.offsets), first_due, last_due)
-    statement = sql.insert_wanted(uow.dialect, groups)
+    with_auto = bool(uow.conn.execute(sql.ANY_AUTO).scalar())
+    statement = sql.insert_wanted(uow.dialect, groups, with_auto)
     # Counted through RETURNING: rowcount of INSERT ... SELECT is not reliable across drivers.
     return len(uow.conn.execute(statement, {**params, **bounds, "now": now}).all())
 
@@ -110,7 +112,8 @@ def replan(
 ) -> Replanned:
     """Make the pending reminders of one agreement, of one kind's agreements without days of
     their own, or (no scope given) of every agreement, a fresh plan from the rules in force;
-    first, as a sweep does, those of the agreements that follow a default that has changed."""
+    first, as a sweep does, those of the agreements that follow a default that has changed.
+    Without a kind, the open-ended agreements' next review days are kept too (`reviews.plan`)."""
     now = now or datetime.now(UTC)
     followed = follow_default(
         uow, today=today, default_offsets=default_offsets, catchup_days=catchup_days, now=now
@@ -134,6 +137,11 @@ def replan(
         catchup_days=catchup_days,
         now=now,
     )
+    if kind is None:
+        reviewed = reviews.plan(
+            uow, today=today, catchup_days=catchup_days, agreement_id=agreement_id
+        )
+        done = Replanned(done.created, done.cancelled + reviewed.cancelled)
     if followed is None:
         return done
     return Replanned(followed.created + done.created, followed.cancelled + done.cancelled)

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from workflow.agreements.tick import tick
-from workflow.notices import delivery, meetings, reminders
+from workflow.notices import delivery, meetings, reminders, reviews
 from workflow.uow import UnitOfWork
 
 
@@ -27,6 +27,8 @@ class SweepReport:
     today: date
     moved: int = 0
     reminders: int = 0
+    # Review reminders of open-ended agreements made (their next review day rolled on).
+    reviews: int = 0
     missed: int = 0
     # Reminders made or withdrawn because the default offsets changed since the last sweep.
     replanned: int = 0
@@ -61,6 +63,7 @@ def sweep(
         report.reminders = reminders.materialize_due(
             uow, today, default_offsets=default_offsets, catchup_days=catchup_days, now=now
         )
+        report.reviews = reviews.sweep_due(uow, today, catchup_days=catchup_days, now=now)
         # Before the claim, so a reminder too late to be of use is never handed out.
         report.missed = reminders.mark_missed(uow, today, catchup_days)
         report.meetings = len(meetings.schedule_due(uow, today, meeting_defaults))

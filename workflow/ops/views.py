@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from models import Agreement, DeadLetter, Meeting, Notification, Partnership, table_of
+from workflow.notices.reminder_rules import in_words
 from workflow.uow import UnitOfWork
 
 N = table_of(Notification)
@@ -35,6 +36,8 @@ class PendingView:
     next_attempt_at: datetime | None
     last_error: str | None
     status: str = "pending"
+    # A reminder in words: what it is about ("30 days before the end date 2027-06-30").
+    about: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ def _with_subjects() -> Any:
         select(
             N.c.id,
             N.c.kind,
+            N.c.dedupe_key,
             N.c.meeting_id,
             N.c.due_on,
             N.c.attempts,
@@ -98,6 +102,7 @@ def _view(row: Any) -> PendingView:
         row.next_attempt_at,
         row.last_error,
         row.status,
+        in_words(row.kind, row.dedupe_key),
     )
 
 
