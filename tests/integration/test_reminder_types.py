@@ -250,3 +250,28 @@ def test_a_notice_reminder_no_longer_applies_once_its_deadline_or_type_changes(
             )
             uow.commit()
         assert applies()
+
+
+def test_an_edit_of_the_review_cycle_moves_the_next_review(
+    db_url: str, home: Path, engine: Engine, slugs: dict[str, str]
+) -> None:
+    open_slug = slugs["open"]
+    run(db_url, home, f"reminders run {DAY}")
+    assert column(engine, open_slug, "review_due_on") == date(2027, 6, 1)
+    version = column(engine, open_slug, "version")
+    run(
+        db_url,
+        home,
+        f"agreements edit {open_slug} --review-months 12 --expect-version {version} --actor Ann",
+    )
+    run(db_url, home, f"reminders run {DAY}")  # the edit's event handled: a fresh plan
+    # Every 12 months from the signing day (2021-06-01): the next on or after 2026-11-22.
+    assert column(engine, open_slug, "review_due_on") == date(2027, 6, 1)
+    run(
+        db_url,
+        home,
+        f"agreements edit {open_slug} --review-months 7 --expect-version {version + 1} --actor Ann",
+    )
+    run(db_url, home, f"reminders run {DAY}")
+    # 2021-06-01 + 7-month steps: ..., 2026-02-01, 2026-09-01, 2027-04-01.
+    assert column(engine, open_slug, "review_due_on") == date(2027, 4, 1)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models import Agreement, AgreementEvent, Notification, OutboxMessage, table_of
-from workflow.lifecycle import Trigger
+from workflow.lifecycle import EDIT, Trigger
 from workflow.notices import outbox, reminders
 from workflow.uow import UnitOfWork
 
@@ -36,6 +36,8 @@ PLAN_TRIGGERS = frozenset(
         Trigger.SUSPEND,
         Trigger.WITHDRAW,
         Trigger.REJECT,
+        # An edit can change the notice period, the review cycle or (a correction) the type.
+        EDIT,
     }
 )
 
