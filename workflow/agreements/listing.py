@@ -17,18 +17,12 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
-    String,
     and_,
     bindparam,
-    func,
     or_,
-    select,
-    type_coerce,
 )
-from sqlalchemy.orm import Session
 
-from models import Agreement, Institution, Partnership
+from models import Agreement
 from workflow.errors import InvalidInput
 
 A = Agreement.__table__.c
@@ -184,75 +178,3 @@ def piece_clause(sort: Sort, name: str) -> ColumnElement[bool]:
 def with_piece(where: Sequence[Any], sort: Sort, piece: Piece) -> list[Any]:
     """The WHERE clauses and, if it has one, the piece's."""
     return [*where] if piece.name is None else [*where, piece_clause(sort, piece.name)]
-
-
-def _table_statement(
-    where: Sequence[Any], sort: Sort, piece: str | None, limited: bool
-) -> Select[Any]:
-    """The table's columns (and the sort's, for the cursor) in one statement, built once per
-    shape. Values come back as the driver reads them (no enum or date conversion: the dicts
-    carry names and ISO dates)."""
-    text = String()
-    query = (
-        select(
-            A.id,
-            A.slug,
-            type_coerce(A.state, text).label("state"),
-            type_coerce(A.kind, text).label("kind"),
-            func.coalesce(func.nullif(Institution.short_name, ""), Institution.name).label(
-                "partner"
-            ),
-            type_coerce(A.expires_on, text).label("expires_on"),
-            type_coerce(A.renewal_type, text).label("renewal_type"),
-            type_coerce(SORTS[sort.field], text).label("sort_key"),
-        )
-        .join(Partnership, Partnership.id == A.partnership_id)
-        .join(Institution, Institution.id == Partnership.partner_id)
-        .where(*with_piece(where, sort, Piece(piece, {})))
-        .order_by(*_order_by(sort))
-    )
-    return query.limit(bindparam("fetch")) if limited else query
-
-
-# The table's statements by (filter shape, sort, piece, limited): a few dozen in practice.
-_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
-
-
-def table_rows(
-    session: Session,
-    shape: tuple[str, ...],
-    where: Sequence[Any],
-    params: dict[str, Any],
-    sort: Sort,
-    piece: Piece,
-    fetch: int | None,
-) -> list[dict[str, Any]]:
-    """The table's rows (id, slug, state, kind, partner, expires_on, renewal_type and the sort
-    field), as the JSON dicts spell them. `where` are the clauses of the filters' `shape`."""
-    key = (shape, sort, piece.name, fetch is not None)
-    query = _STATEMENTS.get(key)
-    if query is None:
-        if len(_STATEMENTS) >= 512:
-            _STATEMENTS.clear()
-        query = _STATEMENTS[key] = _table_statement(where, sort, piece.name, fetch is not None)
-    values = {**params, **piece.params, "fetch": fetch}
-    rows = session.connection().execute(query, values).all()  # Core: no ORM layer for rows
-    field = sort.field
-    return [
-        {
-            "id": r[0],
-            "slug": r[1],
-            "state": r[2],
-            "kind": r[3],
-            "partner": r[4],
-            "expires_on": _plain(r[5]),
-            "renewal_type": r[6],
-            field: r[7] if field == "id" else _plain(r[7]),
-        }
-        for r in rows
-    ]
-
-
-def _plain(value: Any) -> Any:
-    """A date as the JSON dicts carry it (ISO); on SQLite the driver reads it as that text."""
-    return value.isoformat() if isinstance(value, date) else value

@@ -22,7 +22,7 @@ from models import (
     Signatory,
 )
 from workflow import lifecycle
-from workflow.agreements import listing
+from workflow.agreements import listing, table
 from workflow.agreements.filters import where as clauses_for
 from workflow.agreements.subject import by_title, normalize_ref, subject_of
 from workflow.errors import NotFound
@@ -148,7 +148,7 @@ def page(
             items += [agreement_dict(a) for a in found.all()]
         else:
             params = chosen.params
-            items += listing.table_rows(session, chosen.shape, where, params, sort, piece, fetch)
+            items += table.rows(session, chosen.shape, where, params, sort, piece, fetch)
     if size is None or len(items) <= size:
         return Page(items, None)
     return Page(items[:size], listing.encode_cursor(sort, items[size - 1]))
