@@ -128,10 +128,11 @@ def captured(engine: Engine, work: Callable[[], Any]) -> list[tuple[str, Any]]:
     return sent
 
 
-def timed(work: Callable[[], Any]) -> float:
-    """The milliseconds of one call of `work`."""
-    started = time.perf_counter()
+def timed(work: Callable[[], Any], cpu: list[float]) -> float:
+    """The milliseconds of one call of `work`; its client CPU milliseconds go to `cpu`."""
+    started, used = time.perf_counter(), time.process_time()
     work()
+    cpu.append((time.process_time() - used) * 1000)
     return (time.perf_counter() - started) * 1000
 
 
@@ -151,6 +152,8 @@ class Figures:
     raw_ms: float
     fresh_ms: float
     plan: list[str]
+    service_cpu_ms: float = 0.0
+    raw_cpu_ms: float = 0.0
 
 
 def measure(url: str, today: date, calls: int) -> dict[str, Figures]:
@@ -171,14 +174,16 @@ def measure(url: str, today: date, calls: int) -> dict[str, Figures]:
             if raw_ids != service(session, case, today):
                 sys.exit(f"{case.name}: the service and the raw SQL read different rows")
             svc, raw, new = [], [], []
+            cpu: tuple[list[float], list[float], list[float]] = ([], [], [])
             for _ in range(calls):  # call by call in turn: all three see the same load
-                svc.append(timed(lambda c=case: service(session, c, today)))  # type: ignore[misc]
-                raw.append(timed(lambda s=sql, p=params: raw_page(conn, s, p)))  # type: ignore[misc]
-                new.append(timed(lambda c=case: fresh(engine, c, today)))  # type: ignore[misc]
+                svc.append(timed(lambda c=case: service(session, c, today), cpu[0]))  # type: ignore[misc]
+                raw.append(timed(lambda s=sql, p=params: raw_page(conn, s, p), cpu[1]))  # type: ignore[misc]
+                new.append(timed(lambda c=case: fresh(engine, c, today), cpu[2]))  # type: ignore[misc]
             plan = [r[0] for r in conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)]
             conn.rollback()
             medians = [statistics.median(x) for x in (svc, raw, new)]
-            out[case.name] = Figures(medians[0], medians[1], medians[2], plan)
+            client = [statistics.mean(x) for x in cpu[:2]]
+            out[case.name] = Figures(medians[0], medians[1], medians[2], plan, *client)
     engine.dispose()
     return out
 
@@ -206,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, f in results[size].items():
             print(
                 f"    {name:20} service {f.service_ms:6.2f} ms   raw {f.raw_ms:6.2f} ms   "
-                f"×{f.service_ms / f.raw_ms:.2f}   (new session per page {f.fresh_ms:6.2f} ms)"
+                f"×{f.service_ms / f.raw_ms:.2f}   (new session per page {f.fresh_ms:6.2f} ms; "
+                f"client CPU service {f.service_cpu_ms:.2f} ms, raw {f.raw_cpu_ms:.2f} ms)"
             )
     small, large = sorted(results)
     failures = []

@@ -1,4 +1,5 @@
-"""The writing agreement commands: `advance` (one move), `advance-many` and `new` (a proposal).
+"""The writing agreement commands: `advance` (one move) and `new` (a proposal); `advance-many`
+is in `cli.agreement_bulk`.
 
 Each opens one unit of work through the workflow service; the service validates, and nothing is
 committed unless the whole move succeeded.
@@ -16,15 +17,13 @@ from sqlalchemy.orm import Session
 from cli.common import (
     JsonFlag,
     Ref,
-    TodayOpt,
     actor_from,
     echo_json,
     engine_scope,
     parse_date,
-    table,
     today_from,
 )
-from workflow.agreements import bulk, moves, queries
+from workflow.agreements import moves, queries
 from workflow.agreements.moves import SignatoryInput
 from workflow.agreements.proposals import Proposal, propose, slugify
 from workflow.errors import InvalidInput
@@ -106,67 +105,6 @@ def advance(
         f"{result.slug}: {result.from_state} -> {result.to_state} ({result.trigger}), "
         f"version {result.version}"
     )
-
-
-def advance_many(
-    trigger: TriggerArg,
-    ref: Annotated[
-        list[str] | None,
-        typer.Option(metavar="REF", help="An agreement (id or slug); repeat for more."),
-    ] = None,
-    state: Annotated[str | None, typer.Option(metavar="STATE", help="Only this state.")] = None,
-    kind: Annotated[str | None, typer.Option(metavar="KIND", help="Only this kind.")] = None,
-    partner: Annotated[
-        str | None,
-        typer.Option(metavar="TEXT", help="Partner: slug, short name or part of its name."),
-    ] = None,
-    expiring_within: Annotated[
-        int | None,
-        typer.Option(metavar="DAYS", help="Only those in force and expiring within DAYS."),
-    ] = None,
-    today: TodayOpt = None,
-    comment: CommentOpt = None,
-    on: OnOpt = None,
-    actor: ActorOpt = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Judge each one and report; change nothing.")
-    ] = False,
-    as_json: JsonFlag = False,
-) -> int:
-    """Fire TRIGGER on each agreement chosen (--ref or the list filters), each in its own
-    transaction; exit 1 when any is refused (or, with --dry-run, would be)."""
-    given = {"state": state, "kind": kind, "partner": partner, "expiring_within": expiring_within}
-    filters = {name: value for name, value in given.items() if value is not None}
-    if ref and today is not None:
-        raise InvalidInput("--today applies to the list filters (--expiring-within), not to --ref")
-    trigger = bulk.check_trigger(trigger)
-    on_day, who = parse_date(on, "--on"), actor_from(actor)
-    with engine_scope() as engine:
-        ids = bulk.choose(engine, refs=ref or [], filters=filters, today=today_from(today))
-        results = bulk.advance_many(
-            engine,
-            ids,
-            trigger,
-            actor=who,
-            today=datetime.now(UTC).date(),
-            on=on_day,
-            comment=comment,
-            dry_run=dry_run,
-        )
-    refused = [r for r in results if r.reason is not None]
-    if as_json:
-        echo_json([asdict(r) for r in results])
-    else:
-        rows = [
-            [r.slug, r.outcome, r.from_state, r.to_state or "-", str(r.version), r.reason or ""]
-            for r in results
-        ]
-        typer.echo(table(rows, ["SLUG", "OUTCOME", "FROM", "TO", "VERSION", "REASON"]))
-        done = bulk.WOULD_MOVE if dry_run else bulk.MOVED
-        not_done = bulk.WOULD_BE_REFUSED if dry_run else bulk.REFUSED
-        tail = "; dry run, nothing changed" if dry_run else ""
-        typer.echo(f"{len(results) - len(refused)} {done}, {len(refused)} {not_done}{tail}")
-    return 1 if refused else 0
 
 
 def new(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli import agreement_edits, agreement_moves
+from cli import agreement_bulk, agreement_edits, agreement_moves, list_filters
 from cli.common import (
     JsonFlag,
     Ref,
@@ -14,11 +14,22 @@ from cli.common import (
     csv_text,
     dash,
     echo_json,
-    parse_date,
     read_session,
     table,
     today_from,
     visible,
+)
+from cli.list_filters import (
+    CoordinatorOpt,
+    ExpiringOpt,
+    KindOpt,
+    PartnerOpt,
+    RenewalTypeOpt,
+    SignedAfterOpt,
+    SignedBeforeOpt,
+    StateOpt,
+    TextOpt,
+    UnitOpt,
 )
 from workflow.agreements import queries
 from workflow.errors import InvalidInput
@@ -30,32 +41,16 @@ app = typer.Typer(
 
 @app.command("list")
 def list_(
-    state: Annotated[str | None, typer.Option(metavar="STATE", help="Only this state.")] = None,
-    kind: Annotated[str | None, typer.Option(metavar="KIND", help="Only this kind.")] = None,
-    partner: Annotated[
-        str | None,
-        typer.Option(metavar="TEXT", help="Partner: slug, short name or part of its name."),
-    ] = None,
-    expiring_within: Annotated[
-        int | None,
-        typer.Option(metavar="DAYS", help="Only those in force and expiring within DAYS."),
-    ] = None,
-    q: Annotated[
-        str | None,
-        typer.Option(
-            "--q", metavar="TEXT", help="Text in the title, slug, parties or coordinator's name."
-        ),
-    ] = None,
-    unit: Annotated[str | None, typer.Option(metavar="SLUG", help="Owning unit.")] = None,
-    coordinator: Annotated[
-        str | None, typer.Option(metavar="TEXT", help="Coordinator: piece of name or slug.")
-    ] = None,
-    signed_after: Annotated[
-        str | None, typer.Option(metavar="DATE", help="Signed on or after DATE.")
-    ] = None,
-    signed_before: Annotated[
-        str | None, typer.Option(metavar="DATE", help="Signed on or before DATE.")
-    ] = None,
+    state: StateOpt = None,
+    kind: KindOpt = None,
+    partner: PartnerOpt = None,
+    expiring_within: ExpiringOpt = None,
+    q: TextOpt = None,
+    unit: UnitOpt = None,
+    coordinator: CoordinatorOpt = None,
+    signed_after: SignedAfterOpt = None,
+    signed_before: SignedBeforeOpt = None,
+    renewal_type: RenewalTypeOpt = None,
     sort: Annotated[
         str | None,
         typer.Option(
@@ -83,36 +78,44 @@ def list_(
             limit=limit,
             after=after,
             today=today_from(today),
-            state=state,
-            kind=kind,
-            partner=partner,
-            expiring_within=expiring_within,
-            q=q,
-            unit=unit,
-            coordinator=coordinator,
-            signed_after=parse_date(signed_after, "--signed-after"),
-            signed_before=parse_date(signed_before, "--signed-before"),
             sort=sort,
+            **list_filters.chosen(
+                state=state,
+                kind=kind,
+                partner=partner,
+                expiring_within=expiring_within,
+                q=q,
+                unit=unit,
+                coordinator=coordinator,
+                signed_after=signed_after,
+                signed_before=signed_before,
+                renewal_type=renewal_type,
+            ),
         )
     if as_json:  # a bare array unless paged: what scripts written before pages read
         echo_json(found.items if limit is None else {"items": found.items, "next": found.next})
         return
-    rows = [[str(a[c]) if c == "id" else a[c] or "" for c in _COLUMNS] for a in found.items]
     if as_csv:
-        typer.echo(csv_text(_COLUMNS, rows), nl=False)
+        rows = [_cells(a, _CSV_COLUMNS) for a in found.items]
+        typer.echo(csv_text(_CSV_COLUMNS, rows), nl=False)
         if found.next:  # stdout stays plain CSV
             typer.echo(f"next page: --after {found.next}", err=True)
         return
-    if not rows:
+    if not found.items:
         typer.echo("no agreements match")
         return
-    typer.echo(table([[dash(c) for c in r] for r in rows], _HEADER))
+    typer.echo(table([[dash(c) for c in _cells(a, _COLUMNS)] for a in found.items], _HEADER))
     if found.next:
         typer.echo(f"next page: --after {found.next}")
 
 
 _COLUMNS = ("id", "slug", "state", "kind", "partner", "expires_on")
+_CSV_COLUMNS = (*_COLUMNS, "renewal_type")
 _HEADER = ["ID", "SLUG", "STATE", "KIND", "PARTNER", "EXPIRES"]
+
+
+def _cells(row: dict[str, Any], columns: tuple[str, ...]) -> list[str]:
+    return [str(row[c]) if c == "id" else row[c] or "" for c in columns]
 
 
 @app.command()
@@ -218,5 +221,5 @@ def triggers(ref: Ref, today: TodayOpt = None) -> None:
 # The writing commands live in their own module; listed after the reads in `--help`.
 app.command("new")(agreement_moves.new)
 app.command("advance")(agreement_moves.advance)
-app.command("advance-many")(agreement_moves.advance_many)
+app.command("advance-many")(agreement_bulk.advance_many)
 app.command("edit")(agreement_edits.edit)

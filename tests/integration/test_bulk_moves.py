@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from tests import factories, overlap
 from tests.factories import TODAY
 from tests.integration.test_cli import ok, run_cli
+from tests.integration.test_list_search import set_renewal_type
 from workflow.agreements.moves import apply_move
 from workflow.uow import UnitOfWork
 
@@ -143,6 +144,79 @@ def test_filters_pick_what_agreements_list_shows(engine: Engine, db_url: str) ->
     assert [s.state for s in snapshots(engine, first, draft)] == ["renewal_due", "proposed"]
 
 
+def four(engine: Engine) -> dict[str, str]:
+    """Agreements that the finer list filters tell apart, by a short name: `alpha` (unit and
+    coordinator Cora Ord, signed 2021-06-01), `beta` (coordinator Pat Ner, renews itself, signed
+    2021-06-01), `gamma` (signed 2022-01-10, neither) and `draft` (proposed)."""
+    factories.institutions(engine)
+    factories.contacts(engine)
+    alpha = factories.agreement(engine, "Alpha exchange", expires=date(2026, 6, 1))
+    beta = factories.agreement(
+        engine, "Beta research", expires=date(2027, 1, 1), coordinator="partner-contact", unit=None
+    )
+    set_renewal_type(engine, beta, "auto")
+    gamma = factories.active(engine, "Gamma exchange", signed=date(2022, 1, 10))
+    draft = factories.proposed(engine, "Draft exchange")
+    return {"alpha": alpha, "beta": beta, "gamma": gamma, "draft": draft}
+
+
+@pytest.mark.parametrize(
+    ("filters", "chosen"),
+    [
+        ("--q exchange", ["alpha", "gamma", "draft"]),
+        ("--q 'cora ord'", ["alpha"]),
+        ("--unit intl-office", ["alpha"]),
+        ("--coordinator pat", ["beta"]),
+        ("--renewal-type auto", ["beta"]),
+        ("--renewal-type fixed --state active --kind mou", ["alpha", "gamma"]),
+        ("--signed-after 2022-01-01", ["gamma"]),
+        ("--signed-before 2021-12-31 --q research", ["beta"]),
+        ("--signed-after 2021-06-01 --signed-before 2021-06-01", ["alpha", "beta"]),
+    ],
+)
+def test_every_list_filter_selects_what_the_list_shows(
+    engine: Engine, db_url: str, filters: str, chosen: list[str]
+) -> None:
+    made = four(engine)
+    expected = [made[name] for name in chosen]
+    before = {slug: factories.snapshot(engine, slug) for slug in made.values()}
+    listed = [a["slug"] for a in ok(db_url, f"agreements list {filters} --json").json()]
+    assert listed == expected
+    code = 1 if "draft" in chosen else 0  # a proposal cannot be suspended
+    command = f"suspend {filters} --comment audit"
+    foretold = items(db_url, f"{command} --dry-run", code)
+    assert [i["slug"] for i in foretold] == expected
+    assert {slug: factories.snapshot(engine, slug) for slug in made.values()} == before
+    done = items(db_url, command, code)
+    assert [(i["slug"], i["outcome"]) for i in done] == [
+        (slug, "refused" if slug == made["draft"] else "moved") for slug in expected
+    ]
+    for slug in made.values():
+        after = factories.snapshot(engine, slug)
+        if slug in expected and slug != made["draft"]:
+            assert (after.state, after.version) == ("suspended", before[slug].version + 1)
+        else:
+            assert after == before[slug]
+
+
+def test_a_filtered_run_reports_each_item_and_exits_1_on_a_refusal(
+    engine: Engine, db_url: str
+) -> None:
+    made = four(engine)
+    outcome = run_cli(db_url, "agreements advance-many suspend --q exchange --comment audit")
+    assert (outcome.code, outcome.err) == (1, ""), outcome
+    lines = outcome.out.splitlines()
+    assert [line.split()[:2] for line in lines[1:4]] == [
+        [made["alpha"], "moved"],
+        [made["gamma"], "moved"],
+        [made["draft"], "refused"],
+    ]
+    assert lines[4] == "2 moved, 1 refused"
+    assert ok(db_url, "agreements advance-many resume --renewal-type fixed --state suspended").out
+    states = [factories.snapshot(engine, made[n]).state for n in ("alpha", "beta", "gamma")]
+    assert states == ["active", "active", "active"]
+
+
 @pytest.mark.parametrize(
     ("command", "message"),
     [
@@ -156,6 +230,13 @@ def test_filters_pick_what_agreements_list_shows(engine: Engine, db_url: str) ->
         ("suspend --ref {first} --on 2021-13-01 --comment x", "--on: '2021-13-01' is not a real"),
         ("suspend --ref {first} --comment 'a\x1bb'", "control character"),
         ("suspend --state nowhere --comment x", "unknown state 'nowhere'; states:"),
+        ("suspend --renewal-type yearly --comment x", "give one of fixed, auto, open_ended"),
+        ("suspend --ref {first} --q memo --comment x", "give --ref REF or the list filters"),
+        ("suspend --q ' ' --comment x", "--q is empty"),
+        ("suspend --coordinator zed --comment x", "no person matching 'zed'"),
+        ("suspend --unit nowhere --comment x", "no agreements match these filters"),
+        ("suspend --renewal-type auto --comment x", "no agreements match these filters"),
+        ("suspend --signed-after 2023-01-01 --signed-before 2022-01-01", "swap them"),
     ],
 )
 def test_bad_input_is_one_line_and_changes_nothing(

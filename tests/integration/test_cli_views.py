@@ -84,6 +84,7 @@ FILTERS = [
     "--partner 'partner univ'",
     "--partner partner --state active",
     "--expiring-within 151 --today 2026-01-01",
+    "--renewal-type fixed --state active",
 ]
 
 

@@ -9,11 +9,14 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from models import Agreement
 from tests import factories
 from tests.integration.test_cli import ok, propose, run_cli
 from workflow.agreements.listing import SORTS
+from workflow.lifecycle import RenewalType
+from workflow.uow import UnitOfWork
 
 
 @dataclass
@@ -42,6 +45,15 @@ def records(engine: Engine, db_url: str) -> Records:
     delta = propose(db_url, "Delta_plan", "--coordinator partner-contact")["slug"]
     alpha_two = propose(db_url, "Alpha follow-up")["slug"]
     return Records(alpha, beta, gamma, delta, alpha_two)
+
+
+def set_renewal_type(engine: Engine, slug: str, renewal_type: str) -> None:
+    """Give one agreement a renewal type (a term of the agreement, not a lifecycle state;
+    `agreements new` does not take one yet)."""
+    with UnitOfWork(engine) as uow:
+        row = uow.session.scalars(select(Agreement).where(Agreement.slug == slug)).one()
+        row.renewal_type = RenewalType(renewal_type)
+        uow.commit()
 
 
 def listed(db_url: str, args: str) -> list[dict[str, Any]]:
@@ -159,7 +171,7 @@ def test_bad_cursors_are_refused_in_one_line(db_url: str, records: Records) -> N
 def test_csv_writes_the_tables_rows(db_url: str, records: Records) -> None:
     out = ok(db_url, "agreements list --csv --sort expires_on").out
     lines = list(csv.reader(io.StringIO(out)))
-    fields = ["id", "slug", "state", "kind", "partner", "expires_on"]
+    fields = ["id", "slug", "state", "kind", "partner", "expires_on", "renewal_type"]
     assert lines[0] == fields
     expected = [
         [str(a[f]) if f == "id" else a[f] or "" for f in fields]
@@ -171,6 +183,28 @@ def test_csv_writes_the_tables_rows(db_url: str, records: Records) -> None:
     assert len(list(csv.reader(io.StringIO(paged.out)))) == 3
     assert paged.err.startswith("next page: --after ")
     assert "give one of them" in refused(db_url, "agreements list --csv --json")
+
+
+def test_renewal_type_filters_and_is_in_every_row(
+    engine: Engine, db_url: str, records: Records
+) -> None:
+    r = records
+    set_renewal_type(engine, r.beta, "auto")
+    set_renewal_type(engine, r.delta, "open_ended")
+    assert slugs(db_url, "--renewal-type auto") == [r.beta]
+    assert slugs(db_url, "--renewal-type open_ended") == [r.delta]
+    assert slugs(db_url, "--renewal-type OPEN-ENDED --q delta") == [r.delta]
+    assert slugs(db_url, "--renewal-type fixed") == [r.alpha, r.gamma, r.alpha_two]
+    assert slugs(db_url, "--renewal-type auto --state proposed") == []
+    expected = {r.alpha: "fixed", r.beta: "auto", r.gamma: "fixed", r.delta: "open_ended"}
+    expected[r.alpha_two] = "fixed"
+    whole = {a["slug"]: a["renewal_type"] for a in listed(db_url, "")}
+    rows = list(csv.DictReader(io.StringIO(ok(db_url, "agreements list --csv --limit 5").out)))
+    assert whole == {a["slug"]: a["renewal_type"] for a in rows} == expected
+    table = ok(db_url, "agreements list --renewal-type auto").out.splitlines()
+    assert [line.split()[1] for line in table[1:]] == [r.beta]
+    line = refused(db_url, "agreements list --renewal-type yearly")
+    assert "--renewal-type 'yearly': give one of fixed, auto, open_ended" in line
 
 
 def test_ref_by_a_piece_of_the_title(db_url: str, records: Records) -> None:

@@ -23,7 +23,10 @@ from workflow.validation import actor_name, free_text, within_horizon
 
 MOVED, REFUSED = "moved", "refused"
 WOULD_MOVE, WOULD_BE_REFUSED = "would move", "would be refused"
-FILTERS = "--state, --kind, --partner, --expiring-within"
+FILTERS = (
+    "--state, --kind, --partner, --expiring-within, --q, --unit, --coordinator,"
+    " --signed-after/--signed-before, --renewal-type"
+)
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ Functions take a Session and return JSON-ready dicts (ISO 8601 dates) or verdict
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -18,16 +18,15 @@ from models import (
     AgreementKind,
     AgreementParty,
     AgreementTerm,
-    Institution,
     Partnership,
     Signatory,
 )
 from workflow import lifecycle
-from workflow.agreements import content, listing
-from workflow.agreements.proposals import parse_kind
+from workflow.agreements import content, listing, table
+from workflow.agreements.filters import where as clauses_for
 from workflow.agreements.subject import by_title, normalize_ref, subject_of
-from workflow.errors import InvalidInput, NotFound
-from workflow.lifecycle import EDIT, IN_FORCE, Move, Party, State, Verdict
+from workflow.errors import NotFound
+from workflow.lifecycle import EDIT, Move, Party, RenewalType, State, Verdict
 
 _AGREEMENT_DATES = ("proposed_on", "signed_on", "effective_on", "expires_on", "renewal_opens_on")
 _EVENT_FIELDS = ("actor", "trigger", "from_state", "to_state", "comment")
@@ -48,15 +47,6 @@ _LOAD = (
 def iso(value: date | datetime | None) -> str | None:
     """A date or timestamp as ISO 8601, or None."""
     return None if value is None else value.isoformat()
-
-
-def parse_state(value: str) -> State:
-    """A lifecycle state from its name, or an error listing the states."""
-    try:
-        return State(value.strip().lower())
-    except ValueError:
-        states = ", ".join(s.value for s in State)
-        raise InvalidInput(f"unknown state {value!r}; states: {states}") from None
 
 
 def get_agreement(session: Session, ref: str | int) -> Agreement:
@@ -90,6 +80,7 @@ def agreement_dict(a: Agreement) -> dict[str, Any]:
         "term_months": a.term_months,
         "notice_days": a.notice_days,
         "term_no": a.term_no,
+        "renewal_type": RenewalType(a.renewal_type).value,
         "terms": [
             {
                 "number": t.number,
@@ -108,7 +99,6 @@ def agreement_dict(a: Agreement) -> dict[str, Any]:
             else None
         ),
         "assumptions": dict(a.assumptions or {}),
-        "renewal_type": content.plain(a.renewal_type),
         "review_months": a.review_months,
         "summary": a.summary,
         # What the last approval bound (None before any) against the content as it is now.
@@ -122,77 +112,12 @@ def show(session: Session, ref: str | int) -> dict[str, Any]:
     return agreement_dict(get_agreement(session, ref))
 
 
-def partner_ids(session: Session, text: str) -> list[int]:
-    """Institutions whose slug or short name is `text`, or whose name contains it (any case)."""
-    wanted = text.strip().casefold()
-    if not wanted:
-        raise InvalidInput("--partner is empty: give a slug, short name or part of a name")
-    ids = session.scalars(
-        select(Institution.id).where(
-            or_(
-                func.lower(Institution.slug) == wanted,
-                func.lower(Institution.short_name) == wanted,
-                func.lower(Institution.name).contains(wanted, autoescape=True),
-            )
-        )
-    ).all()
-    if not ids:
-        raise NotFound(f"no partner matching {text!r}: give a slug, short name or part of a name")
-    return list(ids)
-
-
 @dataclass(frozen=True)
 class Page:
     """One page of a listing, and the cursor of the next (None on the last page)."""
 
     items: list[dict[str, Any]]
     next: str | None
-
-
-def _filtered(
-    session: Session,
-    *,
-    today: date,
-    state: str | None = None,
-    kind: str | None = None,
-    partner: str | None = None,
-    expiring_within: int | None = None,
-    q: str | None = None,
-    unit: str | None = None,
-    coordinator: str | None = None,
-    signed_after: date | None = None,
-    signed_before: date | None = None,
-    sort: str | None = None,
-) -> tuple[list[Any], list[Any], listing.Sort]:
-    """The WHERE clauses, ORDER BY and sort of a listing with every filter given (soonest
-    expiry first by default when --expiring-within is given, else by id)."""
-    where: list[Any] = []
-    if state is not None:
-        where.append(Agreement.state == parse_state(state))
-    if kind is not None:
-        where.append(Agreement.kind == parse_kind(kind))
-    if partner is not None:
-        ids = partner_ids(session, partner)
-        where.append(
-            Agreement.partnership_id.in_(
-                select(Partnership.id).where(Partnership.partner_id.in_(ids))
-            )
-        )
-    if expiring_within is not None:
-        if expiring_within < 0:
-            raise InvalidInput(f"--expiring-within must be 0 or more days, not {expiring_within}")
-        horizon = today + timedelta(days=min(expiring_within, (date.max - today).days))
-        where += [Agreement.state.in_(IN_FORCE), Agreement.expires_on.between(today, horizon)]
-    if q is not None:
-        where.append(listing.text_clause(q))
-    if unit is not None:
-        where.append(listing.unit_clause(unit))
-    if coordinator is not None:
-        where.append(listing.coordinator_clause(session, coordinator))
-    where += listing.signed_clauses(signed_after, signed_before)
-    # --renewal-type (fixed, auto, open-ended) joins these filters when renewal types land.
-    chosen = listing.parse_sort(sort, "expires_on" if expiring_within is not None else "id")
-    return where, listing.order_by(chosen), chosen
 
 
 def page(
@@ -205,26 +130,33 @@ def page(
 ) -> Page:
     """Agreements matching every filter given, sorted, from the row after the cursor: as JSON
     dicts (`full`) or as the table's rows (`list_rows`); `limit` rows at most."""
-    where, order, chosen = _filtered(session, **filters)
+    chosen = clauses_for(session, **filters)
+    where, sort = chosen.clauses(), chosen.sort
     size = listing.parse_limit(limit)
-    cursor = None if after is None else listing.decode_cursor(after, chosen)
+    cursor = None if after is None else listing.decode_cursor(after, sort)
     # Unpaged: one statement. Paged: a piece at a time, until the page and one more are read
     # (the one more tells whether there is a next page).
-    pieces = listing.segments(chosen, cursor) if size or cursor else [None]
+    pieces = listing.segments(sort, cursor) if size or cursor else [listing.Piece(None, {})]
     items: list[dict[str, Any]] = []
     for piece in pieces:
         fetch = None if size is None else size + 1 - len(items)
         if fetch == 0:
             break
-        chosen_where = where if piece is None else [*where, piece]
         if full:
-            query = select(Agreement).options(*_LOAD).where(*chosen_where).order_by(*order)
-            items += [agreement_dict(a) for a in session.scalars(query.limit(fetch)).all()]
+            query = (
+                select(Agreement)
+                .options(*_LOAD)
+                .where(*listing.with_piece(where, sort, piece))
+                .order_by(*listing.order_by(sort))
+            )
+            found = session.scalars(query.limit(fetch), {**chosen.params, **piece.params})
+            items += [agreement_dict(a) for a in found.all()]
         else:
-            items += listing.table_rows(session, chosen_where, order, chosen, fetch)
+            params = chosen.params
+            items += table.rows(session, chosen.shape, where, params, sort, piece, fetch)
     if size is None or len(items) <= size:
         return Page(items, None)
-    return Page(items[:size], listing.encode_cursor(chosen, items[size - 1]))
+    return Page(items[:size], listing.encode_cursor(sort, items[size - 1]))
 
 
 def list_agreements(session: Session, **filters: Any) -> list[dict[str, Any]]:
@@ -272,5 +204,6 @@ def next_moves(session: Session, ref: str, today: date) -> tuple[str, list[Verdi
 
 def filtered_ids(session: Session, *, today: date, **filters: Any) -> list[int]:
     """The ids of the agreements `agreements list` would show for these filters, in its order."""
-    where, order, _ = _filtered(session, today=today, **filters)
-    return list(session.scalars(select(Agreement.id).where(*where).order_by(*order)).all())
+    chosen = clauses_for(session, today=today, **filters)
+    query = select(Agreement.id).where(*chosen.clauses()).order_by(*listing.order_by(chosen.sort))
+    return list(session.scalars(query, chosen.params).all())
