@@ -71,6 +71,18 @@ def advance(
         list[str] | None,
         typer.Option(metavar="PARTY=NAME", help="Who signs for a party (sign, renew)."),
     ] = None,
+    effective: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE",
+            help="renew: the day the new term takes effect (default: the day after the current "
+            "term ends).",
+        ),
+    ] = None,
+    party: Annotated[
+        str | None,
+        typer.Option(metavar="PARTY", help="give_notice: the party giving notice."),
+    ] = None,
     actor: ActorOpt = None,
     expect_version: Annotated[
         int | None,
@@ -80,6 +92,7 @@ def advance(
 ) -> None:
     """Fire TRIGGER on an agreement: state, event and outbox row commit together or not at all."""
     on_day, until_day = parse_date(on, "--on"), parse_date(until, "--until")
+    effective_day = parse_date(effective, "--effective")
     signatories = parse_signatories(signatory or [])
     if (signatories or until_day) and trigger.strip() not in SIGNING:
         # The service would ignore them; say so rather than drop what the user typed.
@@ -94,6 +107,8 @@ def advance(
             on=on_day,
             comment=comment,
             until=until_day,
+            effective=effective_day,
+            party=party,
             signatories=signatories,
             expect_version=expect_version,
         )
