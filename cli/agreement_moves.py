@@ -209,6 +209,17 @@ def new(
     notice_days: Annotated[
         int | None, typer.Option(metavar="N", help="Notice period in days.")
     ] = None,
+    renewal_type: Annotated[
+        str,
+        typer.Option(
+            metavar="TYPE",
+            help="fixed (ends unless renewed), auto (renews itself unless notice is given) or "
+            "open_ended (no end date).",
+        ),
+    ] = "fixed",
+    review_months: Annotated[
+        int | None, typer.Option(metavar="N", help="open_ended: months between reviews.")
+    ] = None,
     slug: Annotated[
         str | None, typer.Option(metavar="SLUG", help="Slug (default: from parties and title).")
     ] = None,
@@ -237,6 +248,8 @@ def new(
         coordinator=coordinator,
         term_months=term_months,
         notice_days=notice_days,
+        renewal_type=renewal_type,
+        review_months=review_months,
         renewal_window_days=Settings().renewal_window_days,
         slug=slug,
         comment=comment,

@@ -300,7 +300,7 @@ def test_renewal_adds_a_term_and_keeps_the_first_intact(engine: Engine, slug: st
         terms = uow.session.scalars(select(AgreementTerm).order_by(AgreementTerm.number)).all()
         assert terms[1].event_id == result.event_id
         assert (terms[1].signed_on, terms[1].effective_on) == (RENEWED_ON, date(2026, 6, 2))
-        assert terms[0].expires_on < terms[1].effective_on
+        assert terms[0].expires_on == date(2026, 6, 1)
         assert [s.institution.slug for s in terms[0].signatories] == ["home", "partner"]
         assert [s.institution.slug for s in terms[1].signatories] == ["home", "partner"]
     # On a later term, resume after a suspension goes back to renewed, not active.

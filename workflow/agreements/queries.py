@@ -27,7 +27,7 @@ from workflow.agreements import listing
 from workflow.agreements.proposals import parse_kind
 from workflow.agreements.subject import by_title, normalize_ref, subject_of
 from workflow.errors import InvalidInput, NotFound
-from workflow.lifecycle import IN_FORCE, Move, Party, State, Verdict
+from workflow.lifecycle import IN_FORCE, Move, Party, RenewalType, State, Verdict
 
 _AGREEMENT_DATES = ("proposed_on", "signed_on", "effective_on", "expires_on", "renewal_opens_on")
 _EVENT_FIELDS = ("actor", "trigger", "from_state", "to_state", "comment")
@@ -89,6 +89,15 @@ def agreement_dict(a: Agreement) -> dict[str, Any]:
         **{name: iso(getattr(a, name)) for name in _AGREEMENT_DATES},
         "term_months": a.term_months,
         "notice_days": a.notice_days,
+        "renewal_type": RenewalType(a.renewal_type).value,
+        # The last day to give notice of non-renewal: only an auto-renewing agreement has one.
+        "notice_deadline": iso(
+            lifecycle.notice_deadline(a.expires_on, a.notice_days)
+            if a.renewal_type == RenewalType.AUTO
+            else None
+        ),
+        "review_months": a.review_months,
+        "review_due_on": iso(a.review_due_on),
         "term_no": a.term_no,
         "terms": [
             {
