@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import Engine, select
 
-from models import AgreementEvent, AgreementTerm, Signatory
+from models import AgreementEvent, AgreementTerm, Notification, Signatory
 from tests import factories
 from tests.factories import PROPOSED, SIGNATORIES, TO_ACTIVE, TODAY
 from tests.integration.test_cli import ok, run_cli
@@ -17,6 +17,7 @@ from workflow.agreements.moves import advance
 from workflow.agreements.proposals import Proposal, propose
 from workflow.agreements.tick import TickReport, run_tick
 from workflow.errors import MoveRefused
+from workflow.notices import handlers
 from workflow.uow import UnitOfWork
 
 # Signed 2021-06-01 for 60 months: in force until 2026-06-01; notice by 2026-03-03.
@@ -299,3 +300,21 @@ def test_signatory_rows_are_only_written_for_renewed_terms(engine: Engine) -> No
         ).all()
     assert sorted(carried) == ["Home President", "Partner Head"]
     assert len(terms(engine, first)) == 2
+
+
+@pytest.mark.usefixtures("parties")
+def test_an_automatic_renewal_replans_the_reminders_for_the_new_term(engine: Engine) -> None:
+    slug = make(engine, "Auto", "auto")
+    tick(engine, ENDS)
+    handlers.drain_outbox(engine, today=ENDS, default_offsets=[180, 30])
+    agreement_id = factories.agreement_id(engine, slug)
+    with UnitOfWork(engine) as uow:
+        pending = uow.session.scalars(
+            select(Notification.due_on).where(
+                Notification.agreement_id == agreement_id,
+                Notification.kind == "renewal_reminder",
+                Notification.status == "pending",
+            )
+        ).all()
+    # Reminders before the new end (2031-06-02), none left for the old one.
+    assert sorted(pending) == [date(2030, 12, 4), date(2031, 5, 3)]

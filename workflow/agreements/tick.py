@@ -112,9 +112,9 @@ def tick(
     now = now or datetime.now(UTC)
     report = TickReport(today)
     for _ in range(_MAX_ROUNDS):
-        renewed = len(report.moved.get(Trigger.RENEW, []))
+        renewed = len(report.moved.get(Trigger.RENEW.value, []))
         _round(uow, today, now, dry_run, report)
-        if dry_run or len(report.moved.get(Trigger.RENEW, [])) == renewed:
+        if dry_run or len(report.moved.get(Trigger.RENEW.value, [])) == renewed:
             break
     return report
 

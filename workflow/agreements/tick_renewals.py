@@ -93,8 +93,9 @@ def apply_renewals(
     if not moved:
         return
     by_id = {row.id: (row, when) for row, when in members}
-    write_outbox(uow, Trigger.RENEW, source, dest, moved, by_id, now)
-    report.moved[Trigger.RENEW].extend(by_id[agreement_id][0].slug for _, agreement_id in moved)
+    renew = Trigger.RENEW.value
+    write_outbox(uow, renew, source, dest, moved, by_id, now)
+    report.moved[renew].extend(by_id[agreement_id][0].slug for _, agreement_id in moved)
 
 
 def _renew_on_sqlite(
