@@ -150,7 +150,9 @@ class Template:
     renewal_opens_on: date
 
 
-def signed_template(engine: Engine, title: str, signed: date, today: date) -> Template:
+def signed_template(
+    engine: Engine, title: str, signed: date, today: date, renewal_type: str = "fixed"
+) -> Template:
     """propose → review → approve → send_for_signature → sign, each move dated, via the service."""
     proposed_on = signed - timedelta(days=150)
     with UnitOfWork(engine) as uow:
@@ -165,6 +167,7 @@ def signed_template(engine: Engine, title: str, signed: date, today: date) -> Te
                 actor="bench",
                 today=today,
                 term_months=TERM_MONTHS,
+                renewal_type=renewal_type,
             ),
         ).slug
         uow.commit()

@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.tick [--agreements 100000] [--due 1000] [--today YYYY-MM-DD]
 
 Builds --agreements agreements (about 60 % active, 10 % in their renewal window, 30 % expired,
-plus --due that time moves on --today: half open their renewal window that day, half lapse that
-day), copies the database (CREATE DATABASE … TEMPLATE), then:
+plus --due that time moves on --today: a third open their renewal window that day, a third lapse
+that day, a third renew themselves that day, being auto-renewing), copies the database
+(CREATE DATABASE … TEMPLATE), then:
 
   tick      workflow.agreements.tick.run_tick for --today on the first database: one transaction;
   one by one  the same moves on the copy, each through workflow.agreements.moves.advance with
@@ -47,6 +48,15 @@ SELECT md5(string_agg(concat_ws(':', agreement_id, seq, trigger, from_state, to_
 FROM agreement_events
 """
 
+# The terms and who signed each (the tick marks carried signatories as an assumption; a renewal by
+# hand names them: the names must be the same).
+TERMS_FINGERPRINT = """
+SELECT md5(string_agg(concat_ws(':', t.agreement_id, t.number, t.signed_on, t.effective_on,
+                                t.expires_on, s.institution_id, s.name), ','
+                      ORDER BY t.agreement_id, t.number, s.institution_id)), count(*)
+FROM agreement_terms t JOIN signatories s ON s.term_id = t.id
+"""
+
 
 def build(url: str, today: date, total: int, due: int, seed: int) -> dict[str, int]:
     """Templates through the service, then clones planned so exactly `due` move on `today`."""
@@ -58,17 +68,23 @@ def build(url: str, today: date, total: int, due: int, seed: int) -> dict[str, i
         engine, "Memorandum in its renewal window", add_months(today, -60) + timedelta(90), today
     )
     active = common.signed_template(engine, "Memorandum in force", add_months(today, -12), today)
+    auto = common.signed_template(
+        engine, "Auto-renewing memorandum", add_months(today, -12), today, renewal_type="auto"
+    )
     engine.dispose()
     assert (expired.state, in_window.state, active.state) == ("expired", "renewal_due", "active")
+    assert auto.state == "active"
 
     rng = random.Random(seed)
-    rest = total - 3 - due
+    rest = total - 4 - due
     n_active, n_window = rest * 60 // 100, rest * 10 // 100
     n_expired = rest - n_active - n_window
     window = active.expires_on - active.renewal_opens_on
     # A clone's dates are its template's shifted by whole days (see bench/common.py).
     opening = today - active.renewal_opens_on  # renewal window opens on `today`
     lapsing = today - in_window.expires_on  # term ends on `today`
+    renewing = today - auto.expires_on  # auto-renewing, term ends on `today`
+    n_opening, n_lapsing = due // 3, due // 3
     plan = {
         "active (not due)": (
             active,
@@ -77,12 +93,13 @@ def build(url: str, today: date, total: int, due: int, seed: int) -> dict[str, i
                 for _ in range(n_active)
             ],
         ),
-        "renewal window opens today": (active, [opening.days] * (due // 2)),
+        "renewal window opens today": (active, [opening.days] * n_opening),
         "renewal_due (not due)": (
             in_window,
             [rng.randint(lapsing.days + 1, lapsing.days + window.days) for _ in range(n_window)],
         ),
-        "term ends today": (in_window, [lapsing.days] * (due - due // 2)),
+        "term ends today": (in_window, [lapsing.days] * n_lapsing),
+        "auto-renewing, term ends today": (auto, [renewing.days] * (due - n_opening - n_lapsing)),
         "expired": (
             expired,
             [
@@ -95,7 +112,7 @@ def build(url: str, today: date, total: int, due: int, seed: int) -> dict[str, i
     }
     cloned = common.clone_all(url, list(plan.values()))
     counts = {label: len(ids) for label, ids in zip(plan, cloned, strict=True)}
-    counts["templates (made through the service)"] = 3
+    counts["templates (made through the service)"] = 4
     common.mark_history_dispatched(url)
     common.analyze(url)
     return counts
@@ -139,7 +156,17 @@ def one_by_one(engine: Engine, today: date) -> tuple[float, int]:
     for agreement_id, trigger, when in todo:
         # as `accord agreements advance ID TRIGGER --on DATE --actor system` would make it
         on = when.date() if isinstance(when, datetime) else when
-        advance(UnitOfWork(engine), agreement_id, trigger, actor=SYSTEM, today=today, on=on)
+        # a renewal by hand names the signatories the tick carries from the term ending
+        signatories = common.SIGNATORIES if trigger == "renew" else None
+        advance(
+            UnitOfWork(engine),
+            agreement_id,
+            trigger,
+            actor=SYSTEM,
+            today=today,
+            on=on,
+            signatories=signatories,
+        )
     return time.perf_counter() - started, len(todo)
 
 
@@ -192,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             same = [
                 common.rows(url, FINGERPRINT) == common.rows(copy_url, FINGERPRINT),
                 common.rows(url, HISTORY_FINGERPRINT) == common.rows(copy_url, HISTORY_FINGERPRINT),
+                common.rows(url, TERMS_FINGERPRINT) == common.rows(copy_url, TERMS_FINGERPRINT),
             ]
 
         moved = {k: len(v) for k, v in report.moved.items()}
@@ -210,12 +238,19 @@ def main(argv: list[str] | None = None) -> int:
             f"second tick: {again.total} moves in {again_seconds * 1000:,.0f} ms "
             f"(refused {len(again.refused)})"
         )
-        print(f"same result: states and versions {same[0]}; histories and outbox {same[1]}")
+        print(
+            f"same result: states and versions {same[0]}; histories and outbox {same[1]}; "
+            f"terms and signatories {same[2]}"
+        )
         print("the tick's due-set queries (EXPLAIN ANALYZE, before the tick):")
         print("\n".join("  " + line for line in plans))
         print(f"load average after: {common.load()}")
 
-    expected = counts["renewal window opens today"] + counts["term ends today"]
+    expected = (
+        counts["renewal window opens today"]
+        + counts["term ends today"]
+        + counts["auto-renewing, term ends today"]
+    )
     if report.total != expected or single_moves != expected:
         failures.append(f"expected {expected} due moves, tick made {report.total}")
     if again.total:

@@ -70,6 +70,18 @@ def advance(
         list[str] | None,
         typer.Option(metavar="PARTY=NAME", help="Who signs for a party (sign, renew)."),
     ] = None,
+    effective: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE",
+            help="renew: the day the new term takes effect (default: the day after the current "
+            "term ends).",
+        ),
+    ] = None,
+    party: Annotated[
+        str | None,
+        typer.Option(metavar="PARTY", help="give_notice: the party giving notice."),
+    ] = None,
     actor: ActorOpt = None,
     expect_version: Annotated[
         int | None,
@@ -79,6 +91,7 @@ def advance(
 ) -> None:
     """Fire TRIGGER on an agreement: state, event and outbox row commit together or not at all."""
     on_day, until_day = parse_date(on, "--on"), parse_date(until, "--until")
+    effective_day = parse_date(effective, "--effective")
     signatories = parse_signatories(signatory or [])
     if (signatories or until_day) and trigger.strip() not in SIGNING:
         # The service would ignore them; say so rather than drop what the user typed.
@@ -93,6 +106,8 @@ def advance(
             on=on_day,
             comment=comment,
             until=until_day,
+            effective=effective_day,
+            party=party,
             signatories=signatories,
             expect_version=expect_version,
         )
@@ -132,6 +147,17 @@ def new(
     notice_days: Annotated[
         int | None, typer.Option(metavar="N", help="Notice period in days.")
     ] = None,
+    renewal_type: Annotated[
+        str,
+        typer.Option(
+            metavar="TYPE",
+            help="fixed (ends unless renewed), auto (renews itself unless notice is given) or "
+            "open_ended (no end date).",
+        ),
+    ] = "fixed",
+    review_months: Annotated[
+        int | None, typer.Option(metavar="N", help="open_ended: months between reviews.")
+    ] = None,
     slug: Annotated[
         str | None, typer.Option(metavar="SLUG", help="Slug (default: from parties and title).")
     ] = None,
@@ -160,6 +186,8 @@ def new(
         coordinator=coordinator,
         term_months=term_months,
         notice_days=notice_days,
+        renewal_type=renewal_type,
+        review_months=review_months,
         renewal_window_days=Settings().renewal_window_days,
         slug=slug,
         comment=comment,

@@ -146,8 +146,10 @@ def render(a: dict[str, Any]) -> str:
         ("renewal opens", a["renewal_opens_on"]),
         ("term", f"{a['term_months']} months" if a["term_months"] else None),
         ("notice", f"{a['notice_days']} days" if a["notice_days"] else None),
-        ("renewal", a.get("renewal_type")),
-        ("review", f"every {a['review_months']} months" if a.get("review_months") else None),
+        ("renewal type", a["renewal_type"]),
+        ("notice by", a["notice_deadline"]),
+        ("review every", f"{a['review_months']} months" if a["review_months"] else None),
+        ("review due", a["review_due_on"]),
         ("approval", approval_line(a)),
     ]
     lines = [a["slug"]]

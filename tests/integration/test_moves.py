@@ -292,11 +292,15 @@ def test_renewal_adds_a_term_and_keeps_the_first_intact(engine: Engine, slug: st
     after = factories.snapshot(engine, slug)
     assert (result.to_state, after.state) == ("renewed", "renewed")
     assert after.terms[0] == first[0]
-    assert after.terms[1] == (2, RENEWED_ON, date(2031, 3, 1), ("New President", "New Head"))
-    assert (after.expires_on, after.renewal_opens_on) == (date(2031, 3, 1), date(2030, 9, 2))
+    # Signed early (2026-03-01), the new term takes effect the day after the old one ends
+    # (2026-06-01) and runs its 60 months from then: the two terms do not overlap.
+    assert after.terms[1] == (2, RENEWED_ON, date(2031, 6, 2), ("New President", "New Head"))
+    assert (after.expires_on, after.renewal_opens_on) == (date(2031, 6, 2), date(2030, 12, 4))
     with UnitOfWork(engine) as uow:
         terms = uow.session.scalars(select(AgreementTerm).order_by(AgreementTerm.number)).all()
         assert terms[1].event_id == result.event_id
+        assert (terms[1].signed_on, terms[1].effective_on) == (RENEWED_ON, date(2026, 6, 2))
+        assert terms[0].expires_on == date(2026, 6, 1)
         assert [s.institution.slug for s in terms[0].signatories] == ["home", "partner"]
         assert [s.institution.slug for s in terms[1].signatories] == ["home", "partner"]
     # On a later term, resume after a suspension goes back to renewed, not active.
@@ -304,6 +308,45 @@ def test_renewal_adds_a_term_and_keeps_the_first_intact(engine: Engine, slug: st
     assert advance(UnitOfWork(engine), slug, "resume", actor="t", today=TODAY).to_state == (
         "renewed"
     )
+
+
+def test_renewal_effective_date_can_be_given(engine: Engine, slug: str) -> None:
+    advance(
+        UnitOfWork(engine),
+        slug,
+        "renew",
+        actor="t",
+        today=TODAY,
+        on=RENEWED_ON,
+        effective=date(2026, 4, 1),
+        signatories=RENEWERS,
+    )
+    after = factories.snapshot(engine, slug)
+    assert after.terms[1][:3] == (2, RENEWED_ON, date(2031, 4, 1))
+    with UnitOfWork(engine) as uow:
+        effective_on = uow.session.scalars(
+            select(AgreementTerm.effective_on).where(AgreementTerm.number == 2)
+        ).one()
+        data = uow.session.scalars(
+            select(AgreementEvent.data).where(AgreementEvent.trigger == "renew")
+        ).one()
+    assert effective_on == date(2026, 4, 1)
+    assert (data["effective"], data["until"]) == ("2026-04-01", "2031-04-01")
+
+
+def test_effective_date_only_for_renew(engine: Engine, slug: str) -> None:
+    before = factories.snapshot(engine, slug)
+    with pytest.raises(InvalidInput, match=r"^--effective applies to renew, not 'suspend'$"):
+        advance(
+            UnitOfWork(engine),
+            slug,
+            "suspend",
+            actor="t",
+            today=TODAY,
+            comment="audit",
+            effective=date(2026, 4, 1),
+        )
+    assert factories.snapshot(engine, slug) == before
 
 
 def test_signatory_for_a_non_party_is_refused(engine: Engine, slug: str) -> None:

@@ -61,6 +61,8 @@ def expected_state(entry: AgreementEntry, day: date) -> str:
         if step.trigger in (Trigger.SIGN, Trigger.RENEW):
             term = entry.term_months or 0
             until = step.until or lifecycle.add_months(step.on, term)
+            if entry.renewal_type == lifecycle.RenewalType.OPEN_ENDED:
+                until = None  # no end date: in force until terminated
     if state not in lifecycle.IN_FORCE or until is None:
         return state
     if until <= day:

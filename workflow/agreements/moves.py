@@ -85,6 +85,8 @@ def apply_move(
     on: date | None = None,
     comment: str | None = None,
     until: date | None = None,
+    effective: date | None = None,
+    party: str | None = None,
     signatories: Mapping[str, SignatoryInput] | None = None,
     expect_version: int | None = None,
     data: dict[str, Any] | None = None,
@@ -94,13 +96,18 @@ def apply_move(
     actor = actor_name(actor)
     if comment is not None:
         free_text(comment, "the comment")
-    for day, field in ((today, "today"), (on, "the date (--on)"), (until, "the end date")):
+    days = ((today, "today"), (on, "the date (--on)"), (until, "the end date"))
+    for day, field in (*days, (effective, "the effective date (--effective)")):
         if day is not None:
             within_horizon(day, field)
-    for party, signatory in (signatories or {}).items():
-        header_safe(signatory.name, f"the signatory for {party}")
+    if effective is not None and trigger != Trigger.RENEW:
+        raise InvalidInput(f"--effective applies to renew, not {trigger!r}")
+    if party is not None and trigger != Trigger.GIVE_NOTICE:
+        raise InvalidInput(f"--party applies to give_notice, not {trigger!r}")
+    for key, signatory in (signatories or {}).items():
+        header_safe(signatory.name, f"the signatory for {key}")
         if len(signatory.name) > 200:
-            raise InvalidInput(f"the signatory for {party} is longer than 200 characters")
+            raise InvalidInput(f"the signatory for {key} is longer than 200 characters")
     if on is not None and on > today:
         raise InvalidInput(f"the date {on.isoformat()} is in the future (today is {today})")
     row = load_subject_row(uow, ref)
@@ -108,8 +115,11 @@ def apply_move(
         raise stale(uow, row.id, row.slug, expect_version)
 
     signing = trigger in (Trigger.SIGN, Trigger.RENEW)
-    party_rows = load_parties(uow, row.id) if signing else []
+    party_rows = load_parties(uow, row.id) if signing or party is not None else []
     chosen = resolve_signatories(party_rows, signatories or {}) if signing else {}
+    event_data = dict(data or {})
+    if party is not None:
+        event_data["party"] = notice_party(party_rows, party)
     subject = subject_of(row, [p for p, _, _ in party_rows])
     move = Move(
         trigger=trigger,
@@ -117,6 +127,7 @@ def apply_move(
         on=on,
         comment=comment,
         until=until,
+        effective=effective,
         signatories={pid: s.name for pid, s in chosen.items()},
     )
     try:
@@ -132,20 +143,20 @@ def apply_move(
         at = max(utc_midnight(on), latest.at) if latest is not None else utc_midnight(on)
     values: dict[str, Any] = {"state": to_state, "version": row.version + 1, "updated_at": now}
     if signing:
-        effective = move.effective_date
         expires = lifecycle.term_end(subject, move)
         if expires is not None:  # a term length can carry the end past the horizon too
             within_horizon(expires, "the end of the term")
         values.update(
-            signed_on=effective,
-            effective_on=effective,
+            signed_on=move.effective_date,
+            effective_on=lifecycle.term_start(subject, move),
             expires_on=expires,
             renewal_opens_on=_renewal_opens(expires, row.renewal_window_days),
             term_no=row.term_no + 1,
         )
     if trigger == Trigger.APPROVE:  # the approval binds to the content as it stands now
         values["approved_hash"] = content.hash_in_database(uow, row.id)
-    event_data = dict(data or {})
+    if trigger == Trigger.RENEW:
+        event_data["effective"] = values["effective_on"].isoformat()
     if signing:
         event_data["signatories"] = {
             name: chosen[party.id].name
@@ -200,6 +211,16 @@ def apply_move(
     return MoveResult(
         row.id, row.slug, trigger, str(row.state), to_state, row.version + 1, event_id
     )
+
+
+def notice_party(parties: list[tuple[Party, str, str | None]], key: str) -> str:
+    """The party giving notice (slug, short name or name, any case), as its short name."""
+    found = resolve_signatories(parties, {key: SignatoryInput(name=key)})
+    (party_id,) = found
+    for party, _, short in parties:
+        if party.id == party_id:
+            return short or party.name
+    raise AssertionError("resolved to a party not in the list")  # pragma: no cover
 
 
 def not_before_last_move(uow: UnitOfWork, agreement_id: int, on: date) -> Any:

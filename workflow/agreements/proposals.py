@@ -23,7 +23,7 @@ from workflow.agreements.moves import record_event
 from workflow.agreements.subject import utc_midnight
 from workflow.errors import InvalidInput, NotFound
 from workflow.integrity import clash_of, is_clash_on
-from workflow.lifecycle import INITIAL, PROPOSE
+from workflow.lifecycle import INITIAL, PROPOSE, RenewalType
 from workflow.slugs import agreement_slug, free_slug, pair_slug, slug_taken, slugify
 from workflow.uow import UnitOfWork
 from workflow.validation import actor_name, blank, free_text, header_safe, within_horizon
@@ -95,11 +95,23 @@ class Proposal:
     term_months: int | None = None
     notice_days: int | None = None
     renewal_window_days: int = 180
+    # fixed, auto or open_ended (see workflow.lifecycle.RenewalType)
+    renewal_type: str = RenewalType.FIXED
+    review_months: int | None = None
     slug: str | None = None
     comment: str | None = None
     source_id: int | None = None
     initiative_id: int | None = None
     assumptions: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_renewal_type(value: str) -> RenewalType:
+    """A renewal type from its name, or an error listing them."""
+    try:
+        return RenewalType(value.strip().lower())
+    except ValueError:
+        names = ", ".join(t.value for t in RenewalType)
+        raise InvalidInput(f"unknown renewal type {value!r}; renewal types: {names}") from None
 
 
 def propose(uow: UnitOfWork, p: Proposal, *, now: datetime | None = None) -> Agreement:
@@ -122,6 +134,7 @@ def propose(uow: UnitOfWork, p: Proposal, *, now: datetime | None = None) -> Agr
     for name, value, most in (
         ("term (months)", p.term_months, TERM_MONTHS_MAX),
         ("notice period (days)", p.notice_days, NOTICE_DAYS_MAX),
+        ("review interval (months)", p.review_months, TERM_MONTHS_MAX),
     ):
         if value is not None and not 0 < value <= most:
             raise InvalidInput(f"the {name} must be from 1 to {most}, not {value}")
@@ -133,6 +146,7 @@ def propose(uow: UnitOfWork, p: Proposal, *, now: datetime | None = None) -> Agr
     if p.slug is not None and slugify(p.slug) != p.slug:
         raise InvalidInput(f"the slug {p.slug!r} must be lower-case words joined by hyphens")
     kind = parse_kind(p.kind)
+    renewal_type = parse_renewal_type(p.renewal_type)
     home, partner = find_institution(uow, p.home), find_institution(uow, p.partner)
     if home.id == partner.id:
         raise InvalidInput("home and partner are the same institution")
@@ -159,6 +173,8 @@ def propose(uow: UnitOfWork, p: Proposal, *, now: datetime | None = None) -> Agr
             proposed_on=p.proposed_on,
             term_months=p.term_months,
             notice_days=p.notice_days,
+            renewal_type=renewal_type,
+            review_months=p.review_months,
             renewal_window_days=p.renewal_window_days,
             term_no=0,
             source_id=p.source_id,

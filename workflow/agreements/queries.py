@@ -79,8 +79,16 @@ def agreement_dict(a: Agreement) -> dict[str, Any]:
         **{name: iso(getattr(a, name)) for name in _AGREEMENT_DATES},
         "term_months": a.term_months,
         "notice_days": a.notice_days,
-        "term_no": a.term_no,
         "renewal_type": RenewalType(a.renewal_type).value,
+        # The last day to give notice of non-renewal: only an auto-renewing agreement has one.
+        "notice_deadline": iso(
+            lifecycle.notice_deadline(a.expires_on, a.notice_days)
+            if a.renewal_type == RenewalType.AUTO
+            else None
+        ),
+        "review_months": a.review_months,
+        "review_due_on": iso(a.review_due_on),
+        "term_no": a.term_no,
         "terms": [
             {
                 "number": t.number,
@@ -99,7 +107,6 @@ def agreement_dict(a: Agreement) -> dict[str, Any]:
             else None
         ),
         "assumptions": dict(a.assumptions or {}),
-        "review_months": a.review_months,
         "summary": a.summary,
         # What the last approval bound (None before any) against the content as it is now.
         "approved_hash": a.approved_hash,

@@ -17,6 +17,7 @@ from workflow.lifecycle.guards import (
     has_lapsed,
     notice_deadline,
     term_end,
+    term_start,
     was_renewed,
 )
 from workflow.lifecycle.machine import (
@@ -79,5 +80,6 @@ __all__ = [
     "notice_deadline",
     "replay",
     "term_end",
+    "term_start",
     "was_renewed",
 ]

@@ -29,8 +29,23 @@ def _missing_signatories(subject: Subject, move: Move) -> list[str]:
     return [p.name for p in subject.parties if not (move.signatories.get(p.id) or "").strip()]
 
 
+def term_start(subject: Subject, move: Move) -> date:
+    """The day the term a sign/renew move starts takes effect.
+
+    A signed term starts on its signing date; a renewed one the day after the current term ends
+    (so an early renewal does not overlap it), unless the move says otherwise (--effective).
+    """
+    if move.trigger == Trigger.RENEW:
+        if move.effective is not None:
+            return move.effective
+        if subject.expires_on is not None:
+            return subject.expires_on + timedelta(days=1)
+    return move.effective_date
+
+
 def term_end(subject: Subject, move: Move) -> date | None:
-    """The end of the term a sign/renew move would start: explicit, or from the term length.
+    """The end of the term a sign/renew move would start: explicit, or its start plus the term
+    length.
 
     An open-ended agreement's term has no end.
     """
@@ -39,7 +54,7 @@ def term_end(subject: Subject, move: Move) -> date | None:
     if move.until is not None:
         return move.until
     if subject.term_months:
-        return add_months(move.effective_date, subject.term_months)
+        return add_months(term_start(subject, move), subject.term_months)
     return None
 
 
@@ -84,10 +99,21 @@ def can_renew(subject: Subject, move: Move) -> str | None:
         return reason.replace("signing needs", "renewal needs", 1)
     until = term_end(subject, move)
     assert until is not None
+    start = term_start(subject, move)
+    if subject.signed_on and start <= subject.signed_on:
+        return (
+            f"the renewed term must take effect after the current one was signed "
+            f"({start.isoformat()} <= {subject.signed_on.isoformat()})"
+        )
     if subject.expires_on and until <= subject.expires_on:
         return (
             f"the renewed term must end after the current one ({until.isoformat()} <= "
             f"{subject.expires_on.isoformat()})"
+        )
+    if until <= start:
+        return (
+            f"the renewed term must end after it takes effect ({until.isoformat()} <= "
+            f"{start.isoformat()})"
         )
     if subject.signed_on and move.on and move.on < subject.signed_on:
         return (

@@ -115,6 +115,8 @@ class Move:
     on: date | None = None
     comment: str | None = None
     until: date | None = None
+    # the day a renewed term starts (--effective); by default the day after the current one ends
+    effective: date | None = None
     # party institution id -> signatory's name
     signatories: Mapping[int, str] = field(default_factory=dict)
 

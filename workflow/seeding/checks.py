@@ -61,6 +61,10 @@ def cross_check(f: SeedFile) -> list[Problem]:
             out.append(((*at, "parties"), f"must be {a.partnership!r}'s home and partner"))
         if a.unit and unit_of[a.unit] not in a.parties:
             out.append(((*at, "unit"), f"{a.unit!r} belongs to neither party"))
+        if a.renewal_type == lifecycle.RenewalType.OPEN_ENDED and a.term_months is not None:
+            out.append(((*at, "term_months"), "an open-ended agreement has no term: leave it out"))
+        if a.review_months is not None and a.renewal_type != lifecycle.RenewalType.OPEN_ENDED:
+            out.append(((*at, "review_months"), "only an open-ended agreement has reviews"))
         goal = known["initiatives"].get(a.initiative or "")
         if goal and goal.agreement_kind != a.kind:
             out.append(((*at, "kind"), f"initiative {goal.slug!r} counts {goal.agreement_kind}"))
@@ -98,7 +102,12 @@ def dry_run(f: SeedFile) -> list[Problem]:
     for i, a in enumerate(f.agreements):
         parties = [lifecycle.Party(n, slug) for n, slug in enumerate(a.parties)]
         subject = lifecycle.Subject(
-            lifecycle.INITIAL, parties, proposed_on=a.proposed_on, term_months=a.term_months
+            lifecycle.INITIAL,
+            parties,
+            proposed_on=a.proposed_on,
+            term_months=a.term_months,
+            renewal_type=a.renewal_type,
+            notice_days=a.notice_days,
         )
         for j, step in enumerate(a.history):
             named = {s.party: s.person or s.name or "" for s in step.signatories}

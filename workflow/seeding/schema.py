@@ -16,7 +16,7 @@ from pydantic import (
 
 from models import AgreementKind, InstitutionKind
 from workflow.agreements.proposals import NOTICE_DAYS_MAX, TERM_MONTHS_MAX, WINDOW_DAYS_MAX
-from workflow.lifecycle import Trigger
+from workflow.lifecycle import RenewalType, Trigger
 from workflow.seeding.fields import (
     City,
     Count,
@@ -191,6 +191,11 @@ class AgreementEntry(Entry):
     notice_days: Annotated[Count, Field(le=NOTICE_DAYS_MAX)] | None = None
     notice_assumption: Text | None = None
     renewal_window_days: Annotated[int, Strict(), Field(ge=0, le=WINDOW_DAYS_MAX)] = 180
+    # fixed: ends unless renewed; auto: renews itself unless notice is given; open_ended: no end
+    renewal_type: RenewalType = RenewalType.FIXED
+    renewal_type_assumption: Text | None = None
+    review_months: Annotated[Count, Field(le=TERM_MONTHS_MAX)] | None = None
+    review_assumption: Text | None = None
     initiative: InitiativeRef | None = None
     proposed_on: Day
     proposed_assumption: Text | None = None

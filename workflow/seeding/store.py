@@ -211,6 +211,8 @@ def _replay(uow: UnitOfWork, data: SeedFile, i: int, ids: Ids, today: date, acto
                 term_months=a.term_months,
                 notice_days=a.notice_days,
                 renewal_window_days=a.renewal_window_days,
+                renewal_type=a.renewal_type,
+                review_months=a.review_months,
                 slug=a.slug,
                 source_id=ids["sources"][a.source],
                 initiative_id=ids["initiatives"].get(a.initiative or ""),
