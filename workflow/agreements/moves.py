@@ -122,7 +122,9 @@ def apply_move(
     try:
         to_state = lifecycle.fire(subject, move)
     except lifecycle.IllegalMove as exc:
-        raise MoveRefused(str(exc), state=exc.state, trigger=exc.trigger, legal=exc.legal) from None
+        raise MoveRefused(
+            str(exc), state=exc.state, trigger=exc.trigger, legal=exc.legal, reason=exc.reason
+        ) from None
 
     now = now or datetime.now(UTC)
     at = now
