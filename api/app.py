@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api import problems
-from api.routes import agreements, directory, health
+from api.routes import agreements, directory, health, moves
 from models import make_engine
 from workflow.database_file import require_database
 from workflow.settings import Settings
@@ -48,7 +48,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     problems.install(app)
-    for router in (health.router, agreements.router, directory.router):
+    for router in (health.router, agreements.router, moves.router, directory.router):
         app.include_router(router, prefix=PREFIX)
     return app
 

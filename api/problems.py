@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workflow.errors import AccordError, InvalidInput, MoveRefused, NotFound, StaleVersion
@@ -28,6 +29,8 @@ log = logging.getLogger("accord.api")
 # A workflow message names the option it is about first (`--sort 'x': ...`, `--after: ...`):
 # over HTTP that option is the query parameter or body field of the same name.
 _LEADING_OPTION = re.compile(r"^--(?P<name>[a-z][a-z-]*)\b")
+# Where in the request a validation error's field is: the field's name is enough.
+_WHERE = frozenset({"query", "path", "body", "header"})
 
 
 class FieldError(BaseModel):
@@ -57,7 +60,7 @@ _TITLES = {
     400: "Bad request",
     404: "Not found",
     405: "Method not allowed",
-    409: "Move refused",
+    409: "Conflict",
     412: "Precondition failed: stale version",
     422: "Invalid input",
     428: "Precondition required",
@@ -65,7 +68,7 @@ _TITLES = {
 }
 _TYPES = {
     404: "not-found",
-    409: "move-refused",
+    409: "conflict",
     412: "stale-version",
     422: "invalid-input",
     428: "precondition-required",
@@ -121,12 +124,20 @@ def _accord_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, detail)  # any other AccordError is the client's input too
 
 
+def _database_refused(_request: Request, exc: Exception) -> JSONResponse:
+    from workflow.integrity import integrity_message
+
+    if isinstance(exc, IntegrityError):  # a clash no check before could see: another writer's
+        return problem(409, integrity_message(exc))
+    return problem(422, "the database refused a value: too long or out of range")
+
+
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = []
     for err in exc.errors():
         # ("query", "limit"): the field is the last named part; the input itself is not echoed.
-        names = [str(part) for part in err.get("loc", ()) if part not in ("query", "path", "body")]
+        names = [str(part) for part in err.get("loc", ()) if part not in _WHERE]
         errors.append(FieldError(field=".".join(names) or None, message=str(err.get("msg", ""))))
     listed = "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors)
     return problem(422, f"invalid request: {listed}", errors=errors)
@@ -155,6 +166,8 @@ def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Answer every error of `app` as problem+json."""
     app.add_exception_handler(AccordError, _accord_error)
+    app.add_exception_handler(IntegrityError, _database_refused)
+    app.add_exception_handler(DataError, _database_refused)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)

@@ -97,3 +97,28 @@ class Triggers(_Strict):
 
     state: str
     triggers: list[Verdict]
+
+
+class MoveRequest(_Strict):
+    """One move: the trigger and what it needs (as `accord agreements advance` takes it)."""
+
+    trigger: str = Field(description="see GET …/triggers")
+    on: str | None = Field(default=None, description="the day it happened (YYYY-MM-DD)")
+    comment: str | None = Field(default=None, description="why; some triggers require it")
+    until: str | None = Field(default=None, description="sign, renew: end of the term signed")
+    signatories: dict[str, str] = Field(
+        default_factory=dict, description="sign, renew: who signs for each party, PARTY: NAME"
+    )
+
+
+class MoveDone(_Strict):
+    """What the move did, and the agreement after it (as `advance --json`)."""
+
+    agreement_id: int
+    slug: str
+    trigger: str
+    from_state: str
+    to_state: str
+    version: int
+    event_id: int
+    agreement: Agreement
