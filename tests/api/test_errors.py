@@ -24,7 +24,8 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert {"type", "title", "status", "detail"} <= body.keys()
     assert body["status"] == status
-    assert body["detail"] and body["title"]
+    assert body["detail"]
+    assert body["title"]
     return body
 
 

@@ -15,7 +15,10 @@ SAME = [
     ("agreements show 1", "/api/v1/agreements/1"),
     ("agreements history hust-rwth-mou", "/api/v1/agreements/hust-rwth-mou/history"),
     ("institutions list", "/api/v1/institutions"),
-    ("institutions list --country DE --kind university", "/api/v1/institutions?country=DE&kind=university"),
+    (
+        "institutions list --country DE --kind university",
+        "/api/v1/institutions?country=DE&kind=university",
+    ),
     ("institutions show ustb", "/api/v1/institutions/ustb"),
     ("institutions show ustb --history", "/api/v1/institutions/ustb?history=true"),
     ("units list", "/api/v1/units"),
@@ -52,7 +55,10 @@ FILTERS = [
     ("--q heidelberg", "q=heidelberg"),
     ("--unit hust-oia", "unit=hust-oia"),
     ("--coordinator chen", "coordinator=chen"),
-    ("--signed-after 2020-01-01 --signed-before 2023-12-31", "signed_after=2020-01-01&signed_before=2023-12-31"),
+    (
+        "--signed-after 2020-01-01 --signed-before 2023-12-31",
+        "signed_after=2020-01-01&signed_before=2023-12-31",
+    ),
     ("--sort -signed_on", "sort=-signed_on"),
     ("--sort slug --kind key_partnership", "sort=slug&kind=key_partnership"),
 ]  # fmt: skip
@@ -75,7 +81,7 @@ def test_every_list_filter_of_the_cli_filters_the_same(
 def walk(client: TestClient, path: str) -> tuple[list[dict[str, Any]], list[str]]:
     """Every item of a listing, following `next` links; and the links followed."""
     items: list[dict[str, Any]] = []
-    links = []
+    links: list[str] = []
     while True:
         response = client.get(path)
         assert response.status_code == 200, response.text
@@ -101,7 +107,8 @@ def test_pages_follow_next_links_to_every_match_once_in_order(
 
 def test_a_next_link_keeps_the_filters(client: TestClient, seeded: str) -> None:
     items, links = walk(client, "/api/v1/agreements?kind=key_partnership&limit=1")
-    assert links and all("kind=key_partnership" in link for link in links)
+    assert links
+    assert all("kind=key_partnership" in link for link in links)
     assert items == ok(seeded, "agreements list --kind key_partnership --json").json()
 
 
