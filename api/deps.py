@@ -3,7 +3,8 @@
 Each request that asks for `Uow` gets its own UnitOfWork (one connection, one transaction),
 rolled back when the route returns unless the route committed it — a read never writes. The
 signed-in user joins these (a `CurrentUser` from the session cookie or bearer token) when
-sign-in lands (#9, part 3); until then the API has no route that changes anything.
+sign-in lands (#9, part 3); until then the one route that changes anything, a move, takes its
+actor from a header it documents as temporary (routes/moves.py).
 """
 
 from __future__ import annotations

@@ -86,9 +86,9 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
         detail=detail,
         **extra,
     )
-    return JSONResponse(
-        body.model_dump(exclude_none=True), status_code=status, media_type=MEDIA_TYPE
-    )
+    # Members that do not apply are left out; inside `errors` a field not known stays null.
+    content = {k: v for k, v in body.model_dump().items() if v is not None}
+    return JSONResponse(content, status_code=status, media_type=MEDIA_TYPE)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
