@@ -27,13 +27,11 @@ from workflow.agreements import moves, queries
 from workflow.agreements.moves import SignatoryInput
 from workflow.agreements.proposals import Proposal, propose, slugify
 from workflow.errors import InvalidInput
-from workflow.lifecycle import Trigger
 from workflow.uow import UnitOfWork
 
 ActorOpt = Annotated[
     str | None, typer.Option(metavar="NAME", help="Who makes the move (default: $USER).")
 ]
-SIGNING = (Trigger.SIGN.value, Trigger.RENEW.value)
 CommentOpt = Annotated[
     str | None, typer.Option(metavar="TEXT", help="Why; some triggers require it.")
 ]
@@ -47,15 +45,13 @@ TriggerArg = Annotated[
 
 def parse_signatories(values: list[str]) -> dict[str, SignatoryInput]:
     """`PARTY=NAME` pairs into the service's signatories; a party named twice is an error."""
-    found: dict[str, SignatoryInput] = {}
+    pairs = []
     for value in values:
         party, sep, name = value.partition("=")
         if not sep or not party.strip() or not name.strip():
             raise InvalidInput(f"--signatory expects PARTY=NAME, not {value!r}")
-        if party.strip().casefold() in (k.casefold() for k in found):
-            raise InvalidInput(f"--signatory names {party.strip()!r} twice")
-        found[party.strip()] = SignatoryInput(name.strip())
-    return found
+        pairs.append((party, name))
+    return moves.signatory_inputs(pairs)
 
 
 def advance(
@@ -93,9 +89,7 @@ def advance(
     on_day, until_day = parse_date(on, "--on"), parse_date(until, "--until")
     effective_day = parse_date(effective, "--effective")
     signatories = parse_signatories(signatory or [])
-    if (signatories or until_day) and trigger.strip() not in SIGNING:
-        # The service would ignore them; say so rather than drop what the user typed.
-        raise InvalidInput(f"--signatory and --until apply to sign and renew, not {trigger!r}")
+    moves.only_when_signing(trigger, signatories, until_day)
     with engine_scope() as engine:
         result = moves.advance(
             UnitOfWork(engine),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,8 +16,6 @@ from sqlalchemy.orm import Session
 
 from models import make_engine
 from workflow.errors import InvalidInput
-
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Options several commands share, so they read and behave the same everywhere.
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (stable contract).")]
@@ -68,18 +65,9 @@ def read_session() -> Iterator[Session]:
 
 def parse_date(value: str | None, option: str) -> date | None:
     """A YYYY-MM-DD date given to `option`, or an error naming the option and the value."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not _ISO_DAY.fullmatch(text):
-        raise InvalidInput(f"{option}: {value!r} is not a date; use YYYY-MM-DD")
-    try:
-        day = date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(f"{option}: {value!r} is not a real date ({exc})") from None
-    from workflow.validation import within_horizon
+    from workflow.validation import parse_day
 
-    return within_horizon(day, option)
+    return parse_day(value, option)
 
 
 def today_from(value: str | None) -> date:

@@ -31,6 +31,7 @@ from cli import (
     partnerships,
     people,
     reminders,
+    serve,
     units,
 )
 from workflow.errors import AccordError
@@ -56,6 +57,7 @@ app.command("initiatives")(overview.initiatives)
 app.command("lifecycle")(overview.lifecycle_diagram)
 app.command("worker", context_settings=ops.PASSTHROUGH)(ops.worker)
 app.command("beat", context_settings=ops.PASSTHROUGH)(ops.beat)
+app.command("serve")(serve.serve)
 app.add_typer(reminders.app, name="reminders")
 app.add_typer(meetings.app, name="meetings")
 app.add_typer(ops.outbox_app, name="outbox")

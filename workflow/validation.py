@@ -7,6 +7,7 @@ so it is stopped at the door instead of at send time, when nobody could fix it a
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 from email.errors import HeaderParseError
@@ -117,6 +118,24 @@ def within_horizon(moment: Day, field: str) -> Day:
     if why := past_horizon(moment):
         raise InvalidInput(f"{field}: {why}")
     return moment
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_day(value: str | None, field: str) -> date | None:
+    """A YYYY-MM-DD date given as `field` (an option, a query parameter), within the horizon;
+    None for None; InvalidInput naming the field and the value otherwise."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not _ISO_DAY.fullmatch(text):
+        raise InvalidInput(f"{field}: {value!r} is not a date; use YYYY-MM-DD")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{field}: {value!r} is not a real date ({exc})") from None
+    return within_horizon(day, field)
 
 
 def _parse_one(value: str, field: str) -> Address:

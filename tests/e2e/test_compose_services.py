@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from sqlalchemy import create_engine, text
@@ -29,7 +30,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import PG_ADMIN_URL
 from tests.e2e.image import ROOT, Image, build_image
 from tests.e2e.services import WARM_STOP, RedisServer, live_members, tail, wait_for
-from tests.smtp_server import SmtpServer
+from tests.smtp_server import SmtpServer, free_port
 
 READY = 90.0  # seconds for a service to become healthy on a loaded two-core machine
 
@@ -104,11 +105,14 @@ def deployment() -> Iterator[Deployment]:
 class Service:
     """One long-running service's command, in its own process group, logging to a file."""
 
-    def __init__(self, deployment: Deployment, name: str, logs: Path) -> None:
+    def __init__(
+        self, deployment: Deployment, name: str, logs: Path, command: list[str] | None = None
+    ) -> None:
         self.name, self.log = name, logs / f"{name}.log"
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
-                deployment.command(name), cwd=deployment.image.workdir, env=deployment.env,
+                command or deployment.command(name), cwd=deployment.image.workdir,
+                env=deployment.env,
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
 
@@ -180,3 +184,33 @@ def test_worker_and_beat_come_up_healthy_as_the_image_user(
     finally:
         codes = {"beat": beat.stop(), "worker": worker.stop()}
     assert codes == {"beat": 0, "worker": 0}, f"{tail(beat.log)}\n{tail(worker.log)}"
+
+
+def test_the_api_comes_up_healthy_as_the_image_user(
+    deployment: Deployment, migrated: subprocess.CompletedProcess[str], tmp_path: Path
+) -> None:
+    """compose's api command and health check, on a free port instead of 8000 (taken, maybe)."""
+    assert migrated.returncode == 0, f"migrate failed, so compose starts no api:\n{migrated}"
+    port = str(free_port())
+    command = [port if part == "8000" else part for part in deployment.command("api")]
+    check = [part.replace(":8000/", f":{port}/") for part in deployment.healthcheck("api")]
+    assert command != deployment.command("api"), "the port was not found in the command"
+    assert check != deployment.healthcheck("api"), "the port was not found in the health check"
+    api = Service(deployment, "api", tmp_path, command)
+
+    def healthy() -> bool:
+        assert api.proc.poll() is None, f"api exited:\n{tail(api.log)}"
+        done = subprocess.run(
+            check, cwd=deployment.image.workdir, env=deployment.env,
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        return done.returncode == 0
+
+    try:
+        wait_for(healthy, READY, "the api's health check to pass", every=1)
+        seeded = httpx.get(f"http://127.0.0.1:{port}/api/v1/agreements", timeout=10).json()
+        assert len(seeded["items"]) == 8
+    finally:
+        code = api.stop()
+    assert code in (0, -signal.SIGTERM), tail(api.log)
+    assert "Traceback" not in api.log.read_text(), tail(api.log)

@@ -1,8 +1,8 @@
 """A bad ACCORD_* value, asked of every command: one line naming the variable, exit 1, no traceback.
 
-`accord worker` and `accord beat` run as real processes (they exec Celery when the settings are
-good); the others run in-process. The database named does not exist: with a bad setting no
-command gets as far as opening it, and none creates it.
+`accord worker`, `accord beat` and `accord serve` run as real processes (they exec Celery, or
+serve, when the settings are good); the others run in-process. The database named does not
+exist: with a bad setting no command gets as far as opening it, and none creates it.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ COMMANDS = {
     "partnerships delete": "hust-rwth --expect-version 1",
     "worker": "",
     "beat": "",
+    "serve": "--port 0",
 }
 # The one command that reads no setting: it prints the machine's diagram.
 NEEDS_NO_SETTINGS = {"lifecycle"}
@@ -103,7 +104,8 @@ def _run(command: str, env: dict[str, str], db: Path) -> tuple[int, str]:
         "ACCORD_HOME": str(db.parent),
         **env,
     }
-    if command in ("worker", "beat"):  # a real process: were the check missed, Celery would run
+    # A real process: were the check missed, Celery (or uvicorn) would run; the timeout ends it.
+    if command in ("worker", "beat", "serve"):
         environ = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
         done = subprocess.run(
             [sys.executable, "-m", "cli.main", command],

@@ -48,7 +48,7 @@ def test_every_accord_variable_is_a_setting() -> None:
 def test_dockerfile_installs_from_the_lock_file_and_copies_every_package() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "uv sync --locked" in dockerfile
-    for package in ("workflow", "models", "migrations", "tasks", "cli", "data"):
+    for package in ("workflow", "models", "migrations", "tasks", "cli", "data", "api", "notify"):
         assert f"COPY {package} " in dockerfile, f"{package} is not copied into the image"
 
 
@@ -61,6 +61,16 @@ def test_worker_beat_and_mail_viewer_run_after_migration_and_restart() -> None:
         assert services[name]["restart"] == "unless-stopped"
     assert services["beat"]["command"] == ["accord", "beat"]
     assert {"flower", "mailpit"} <= set(services)
+
+
+def test_the_api_serves_after_migration_with_a_health_check() -> None:
+    api = _compose()["services"]["api"]
+    assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert api["restart"] == "unless-stopped"
+    assert api["command"][:2] == ["accord", "serve"]
+    assert api["healthcheck"]["test"][0] == "CMD-SHELL"
+    assert "/api/v1/health" in api["healthcheck"]["test"][1]
+    assert "8000:8000" in api["ports"]
 
 
 def _seconds(duration: str) -> float:

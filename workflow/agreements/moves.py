@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -54,6 +54,28 @@ class SignatoryInput:
     name: str
     person_id: int | None = None
     assumption: str | None = None
+
+
+def signatory_inputs(pairs: Iterable[tuple[str, str]]) -> dict[str, SignatoryInput]:
+    """(party, name) pairs as given by a caller into the service's signatories: both must be
+    non-empty, and a party named twice (any case) is an error."""
+    found: dict[str, SignatoryInput] = {}
+    for party, name in pairs:
+        if not party.strip() or not name.strip():
+            raise InvalidInput(f"--signatory expects PARTY=NAME, not {party}={name!r}")
+        if party.strip().casefold() in (k.casefold() for k in found):
+            raise InvalidInput(f"--signatory names {party.strip()!r} twice")
+        found[party.strip()] = SignatoryInput(name.strip())
+    return found
+
+
+def only_when_signing(
+    trigger: str, signatories: Mapping[str, SignatoryInput], until: date | None
+) -> None:
+    """Signatories and an end date belong to sign and renew: refused with another trigger
+    rather than dropped unseen."""
+    if (signatories or until) and trigger.strip() not in (Trigger.SIGN, Trigger.RENEW):
+        raise InvalidInput(f"--signatory and --until apply to sign and renew, not {trigger!r}")
 
 
 def resolve_signatories(
@@ -133,7 +155,9 @@ def apply_move(
     try:
         to_state = lifecycle.fire(subject, move)
     except lifecycle.IllegalMove as exc:
-        raise MoveRefused(str(exc), state=exc.state, trigger=exc.trigger, legal=exc.legal) from None
+        raise MoveRefused(
+            str(exc), state=exc.state, trigger=exc.trigger, legal=exc.legal, reason=exc.reason
+        ) from None
 
     now = now or datetime.now(UTC)
     at = now

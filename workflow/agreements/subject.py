@@ -158,9 +158,12 @@ def stale(uow: UnitOfWork, agreement_id: int, slug: str, expected: int) -> Stale
     latest = last_event(uow, agreement_id)
     if latest is None:  # pragma: no cover - every agreement has its proposal event
         return StaleVersion(f"{slug} changed since version {expected}; reload and retry")
+    at = latest.recorded_at.isoformat(timespec="seconds")
     return StaleVersion(
         f"{slug} is at version {latest.seq}, not {expected}: {latest.actor} made it "
-        f"{latest.to_state} ({latest.trigger}) at "
-        f"{latest.recorded_at.isoformat(timespec='seconds')}"
-        "; nothing was changed — reload and retry"
+        f"{latest.to_state} ({latest.trigger}) at {at}"
+        "; nothing was changed — reload and retry",
+        version=latest.seq,
+        actor=latest.actor,
+        at=at,
     )

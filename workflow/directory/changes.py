@@ -83,9 +83,13 @@ def stale(
     ).first()
     if last is None:
         return StaleVersion(f"{label} is not at version {expected}; reload it and retry")
+    at = last.at.isoformat(timespec="seconds")
     return StaleVersion(
         f"{label} is at version {last.version}, not {expected}: {last.actor} changed it at "
-        f"{last.at.isoformat(timespec='seconds')}; nothing was changed — reload it and retry"
+        f"{at}; nothing was changed — reload it and retry",
+        version=last.version,
+        actor=last.actor,
+        at=at,
     )
 
 

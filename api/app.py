@@ -1,0 +1,58 @@
+"""The HTTP application: `create_app(settings)` makes it, with one engine for the process.
+
+`accord serve` runs `from_environment` under uvicorn, once per worker process: the same
+ACCORD_* settings, and so the same database, as the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api import problems
+from api.routes import agreements, directory, health, moves
+from models import make_engine
+from workflow.database_file import require_database
+from workflow.settings import Settings
+
+PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    """The application on `settings`' database (or on `engine`, which the caller then owns).
+
+    A SQLite database must exist already (`accord db upgrade` makes it), as for the CLI.
+    """
+    owned = engine is None
+    if engine is None:
+        engine = make_engine(require_database(settings.resolved_database_url()))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Accord",
+        summary="Inter-institutional agreements through their lifecycle.",
+        version="1",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    problems.install(app)
+    for router in (health.router, agreements.router, moves.router, directory.router):
+        app.include_router(router, prefix=PREFIX)
+    return app
+
+
+def from_environment() -> FastAPI:
+    """The application on the settings in the environment (uvicorn's factory)."""
+    return create_app(Settings())
