@@ -56,10 +56,21 @@ class Agreement(_Strict):
     renewal_opens_on: date | None
     term_months: int | None
     notice_days: int | None
+    renewal_type: str = Field(description="fixed, auto or open_ended")
+    notice_deadline: date | None = Field(
+        description="an auto-renewing agreement's last day to give notice of non-renewal"
+    )
+    review_months: int | None
+    review_due_on: date | None = Field(description="an open-ended agreement's next review")
     term_no: int
     terms: list[Term]
     source: Source | None
     assumptions: dict[str, Any]
+    summary: str | None
+    approved_hash: str | None = Field(
+        description="SHA-256 of the substantive content when last approved"
+    )
+    content_hash: str = Field(description="SHA-256 of the substantive content now")
 
 
 class AgreementPage(_Strict):
@@ -81,6 +92,9 @@ class Event(_Strict):
     to_state: str
     comment: str | None
     data: dict[str, Any]
+    changes: list[dict[str, Any]] = Field(
+        description="an edit's changes (field, before, after); empty for a move"
+    )
 
 
 class Verdict(_Strict):

@@ -127,7 +127,22 @@ class Person(_Strict):
     version: int
 
 
+class PersonAgreement(_Strict):
+    id: int
+    slug: str
+    title: str
+    state: str
+    roles: list[str] = Field(description="coordinator, signatory")
+
+
+class PersonPartnership(_Strict):
+    slug: str
+    role: str = Field(description="home contact or partner contact")
+
+
 class PersonDetail(Person):
+    agreements: list[PersonAgreement]
+    partnerships: list[PersonPartnership]
     history: list[Change] | None = None
 
 
