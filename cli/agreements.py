@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli import agreement_moves
+from cli import agreement_moves, agreement_notes
 from cli.common import (
     JsonFlag,
     Ref,
@@ -21,6 +21,7 @@ from cli.common import (
     visible,
 )
 from workflow.agreements import queries
+from workflow.agreements.notes import timeline
 from workflow.errors import InvalidInput
 
 app = typer.Typer(
@@ -163,9 +164,9 @@ def render(a: dict[str, Any]) -> str:
 
 @app.command("history")
 def history_(ref: Ref, as_json: JsonFlag = False) -> None:
-    """Every event of an agreement: when, who, trigger, from -> to, comment."""
+    """Every event, note and follow-up of an agreement, by time: when, who, what, comment."""
     with read_session() as session:
-        events = queries.history(session, ref)
+        events = timeline(session, ref)
     if as_json:
         echo_json(events)
         return
@@ -177,6 +178,8 @@ def history_(ref: Ref, as_json: JsonFlag = False) -> None:
             f"{e['from_state'] or '(new)'} -> {e['to_state']}",
             e["comment"] or "",
         ]
+        if e["kind"] == "event"
+        else agreement_notes.history_row(e)
         for e in events
     ]
     typer.echo(table(rows))
@@ -201,3 +204,7 @@ def triggers(ref: Ref, today: TodayOpt = None) -> None:
 app.command("new")(agreement_moves.new)
 app.command("advance")(agreement_moves.advance)
 app.command("advance-many")(agreement_moves.advance_many)
+app.command("note")(agreement_notes.note)
+app.command("follow-up")(agreement_notes.follow_up)
+app.command("follow-ups")(agreement_notes.follow_ups)
+app.command("done")(agreement_notes.done)
