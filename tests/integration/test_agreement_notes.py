@@ -242,3 +242,14 @@ def test_an_inactive_person_is_not_given_a_follow_up(engine: Engine, db_url: str
     assert (outcome.code, outcome.err.count("\n")) == (1, 1)
     assert "person coord is inactive" in outcome.err
     assert snapshot(engine) == before
+
+
+@pytest.mark.usefixtures("world")
+def test_the_owner_of_a_follow_up_is_not_deleted(engine: Engine, db_url: str) -> None:
+    ok(db_url, f"agreements follow-up {SLUG} x --due {TODAY} --owner partner-contact")
+    outcome = run_cli(db_url, "people delete partner-contact --expect-version 1")
+    assert outcome.code == 1
+    assert "is referred to by 1 follow_ups.owner_id" in outcome.err
+    assert [f["owner"] for f in ok(db_url, "agreements follow-ups --json").json()] == [
+        "partner-contact"
+    ]
