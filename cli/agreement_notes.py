@@ -50,7 +50,6 @@ def follow_up(
     due: Annotated[str, typer.Option(metavar="DATE", help="The day it is due (YYYY-MM-DD).")],
     owner: Annotated[str, typer.Option(metavar="PERSON", help="Who does it: id or slug.")],
     actor: ActorOpt = None,
-    today: TodayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Set a follow-up: PERSON is mailed on the due day until it is marked `done`."""
@@ -65,7 +64,7 @@ def follow_up(
             owner=owner,
             text=text,
             actor=who,
-            today=today_from(today),
+            today=today_from(None),
             now=datetime.now(UTC),
         )
         uow.commit()
@@ -97,8 +96,9 @@ def follow_ups(
     if not found:
         typer.echo("no follow-ups" + (" open" if open_only else ""))
         return
-    typer.echo(table([_row(f) for f in found], ["ID", "AGREEMENT", "DUE", "OWNER", "STATUS",
-                                                 "TEXT"]))  # fmt: skip
+    typer.echo(
+        table([_row(f) for f in found], ["ID", "AGREEMENT", "DUE", "OWNER", "STATUS", "TEXT"])
+    )
 
 
 def _row(f: dict[str, Any]) -> list[str]:

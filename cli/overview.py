@@ -79,10 +79,16 @@ def _lines(agreements: list[dict[str, Any]]) -> str:
 def _follow_up_lines(found: list[dict[str, Any]]) -> str:
     marks = {"overdue": "OVERDUE", "due today": "due today"}
     rows = [
-        [f"  {f['id']}", f["agreement"], f"due {f['due_on']}", marks.get(f["status"], ""),
-         f["owner"], first_line(f["text"], 50)]
+        [
+            f"  {f['id']}",
+            f["agreement"],
+            f"due {f['due_on']}",
+            marks.get(f["status"], ""),
+            f["owner"],
+            first_line(f["text"], 50),
+        ]
         for f in found
-    ]  # fmt: skip
+    ]
     return table(rows)
 
 

@@ -44,9 +44,15 @@ def follow_up(engine: Engine) -> int:
     slug = factories.agreement(engine, "Exchange", expires=date(2031, 6, 1))
     with UnitOfWork(engine) as uow:
         made = followups.add(
-            uow, slug, due_on=DUE, owner="partner-contact", text=TODO, actor="ann",
-            today=SET_ON, now=at(SET_ON, 9),
-        )  # fmt: skip
+            uow,
+            slug,
+            due_on=DUE,
+            owner="partner-contact",
+            text=TODO,
+            actor="ann",
+            today=SET_ON,
+            now=at(SET_ON, 9),
+        )
         uow.commit()
     return int(made["id"])
 
@@ -54,9 +60,13 @@ def follow_up(engine: Engine) -> int:
 def run_day(engine: Engine, day: date, server: SmtpServer) -> tuple[SweepReport, list[str]]:
     """One sweep as of `day`, then every claimed mail sent through `server`; the outcomes."""
     report = sweep(
-        engine, day, default_offsets=[180, 90, 30, 7], meeting_defaults=MeetingDefaults(),
-        catchup_days=7, now=at(day),
-    )  # fmt: skip
+        engine,
+        day,
+        default_offsets=[180, 90, 30, 7],
+        meeting_defaults=MeetingDefaults(),
+        catchup_days=7,
+        now=at(day),
+    )
     settings = Settings(
         mail_from=MAIL_FROM, smtp_host="127.0.0.1", smtp_port=server.port, smtp_timeout=5
     )

@@ -41,8 +41,9 @@ def test_both_parts_name_the_agreement_the_task_who_set_it_and_the_command() -> 
         assert "could not go out" not in part
 
 
-@pytest.mark.parametrize(("today", "words"), [(date(2027, 1, 16), "yesterday"),
-                                              (date(2027, 1, 20), "5 days ago")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("today", "words"), [(date(2027, 1, 16), "yesterday"), (date(2027, 1, 20), "5 days ago")]
+)
 def test_a_late_mail_says_so(today: date, words: str) -> None:
     mail = render_follow_up(context(today))
     assert mail.subject == "Follow-up overdue since 2027-01-15: HUST-RWTH MoU"

@@ -54,10 +54,16 @@ def add(
         raise InvalidInput(f"person {person.slug} is inactive: give someone else as --owner")
     follow_up_id = uow.conn.execute(
         insert(F)
-        .values(agreement_id=agreement.id, due_on=due_on, owner_id=person.id, text=body,
-                created_by=actor, created_at=now)
+        .values(
+            agreement_id=agreement.id,
+            due_on=due_on,
+            owner_id=person.id,
+            text=body,
+            created_by=actor,
+            created_at=now,
+        )
         .returning(F.c.id)
-    ).scalar_one()  # fmt: skip
+    ).scalar_one()
     return _one(uow, follow_up_id, today)
 
 
@@ -92,9 +98,13 @@ def done(
 
 
 def _select() -> Any:
-    return select(F, A.c.slug.label("agreement"), P.c.slug.label("owner"),
-                  P.c.name.label("owner_name")).join(A, A.c.id == F.c.agreement_id).join(
-        P, P.c.id == F.c.owner_id)  # fmt: skip
+    return (
+        select(
+            F, A.c.slug.label("agreement"), P.c.slug.label("owner"), P.c.name.label("owner_name")
+        )
+        .join(A, A.c.id == F.c.agreement_id)
+        .join(P, P.c.id == F.c.owner_id)
+    )
 
 
 def status(due_on: date, done_at: datetime | None, today: date) -> str:

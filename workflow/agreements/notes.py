@@ -48,8 +48,14 @@ def add_note(uow: UnitOfWork, ref: str, text: str, *, actor: str, now: datetime)
         .values(agreement_id=agreement.id, at=now, actor=actor, text=body)
         .returning(T.c.id)
     ).scalar_one()
-    return {"kind": "note", "id": note_id, "agreement": agreement.slug, "at": now.isoformat(),
-            "actor": actor, "text": body}  # fmt: skip
+    return {
+        "kind": "note",
+        "id": note_id,
+        "agreement": agreement.slug,
+        "at": now.isoformat(),
+        "actor": actor,
+        "text": body,
+    }
 
 
 def _moment(entry: dict[str, Any]) -> datetime:
@@ -87,9 +93,23 @@ def _follow_ups(session: Session, agreement_id: int) -> list[dict[str, Any]]:
     entries = []
     for r in rows:
         common = {"id": r.id, "due_on": r.due_on.isoformat(), "owner": r.owner, "text": r.text}
-        entries.append({"kind": "follow_up", "action": "set", "at": r.created_at.isoformat(),
-                        "actor": r.created_by, **common})  # fmt: skip
+        entries.append(
+            {
+                "kind": "follow_up",
+                "action": "set",
+                "at": r.created_at.isoformat(),
+                "actor": r.created_by,
+                **common,
+            }
+        )
         if r.done_at is not None:
-            entries.append({"kind": "follow_up", "action": "done", "at": r.done_at.isoformat(),
-                            "actor": r.done_by, **common})  # fmt: skip
+            entries.append(
+                {
+                    "kind": "follow_up",
+                    "action": "done",
+                    "at": r.done_at.isoformat(),
+                    "actor": r.done_by,
+                    **common,
+                }
+            )
     return entries

@@ -187,8 +187,9 @@ def load_delivery(
             return None
         recipients = _emails(info.owner_email)
         agreement = _agreement_info(rows)
-        return Delivery(**base, recipients=recipients, today=today, agreement=agreement,
-                        follow_up=info)  # fmt: skip
+        return Delivery(
+            **base, recipients=recipients, today=today, agreement=agreement, follow_up=info
+        )
     return _meeting_delivery(uow, row, base, today)
 
 
