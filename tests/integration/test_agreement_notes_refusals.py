@@ -3,11 +3,19 @@ changes (agreements, events, notes, follow-ups, mail)."""
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import Engine
 
+from models import make_engine
+from tests import overlap
 from tests.integration.test_agreement_notes import SLUG, TODAY, build_world, snapshot
 from tests.integration.test_cli import ok, run_cli
+from workflow.agreements import followups
+from workflow.errors import InvalidInput
+from workflow.uow import UnitOfWork
 
 
 @pytest.fixture
@@ -79,3 +87,38 @@ def test_the_owner_of_a_follow_up_is_not_deleted(engine: Engine, db_url: str) ->
     assert [f["owner"] for f in ok(db_url, "agreements follow-ups --json").json()] == [
         "partner-contact"
     ]
+
+
+def test_two_at_once_mark_it_done_once(pg_only_url: str) -> None:
+    """PostgreSQL: the second waits for the first's row lock, then finds it done and is refused."""
+    engine = make_engine(pg_only_url)
+    try:
+        build_world(engine)
+        ok(pg_only_url, f"agreements follow-up {SLUG} x --due {TODAY} --owner coord")
+        holding = threading.Event()
+
+        def first() -> str:
+            with UnitOfWork(engine) as uow:
+                followups.done(uow, 1, actor="first", today=TODAY, now=datetime.now(UTC))
+                holding.set()
+                overlap.blocked_on_a_lock(engine)
+                uow.commit()
+            return "done"
+
+        def second() -> str:
+            overlap.wait(holding, "the first to mark it done")
+            with UnitOfWork(engine) as uow:
+                try:
+                    followups.done(uow, 1, actor="second", today=TODAY, now=datetime.now(UTC))
+                except InvalidInput as exc:
+                    return str(exc)
+                uow.commit()
+            return "done"
+
+        results = overlap.together(first, second)
+    finally:
+        engine.dispose()
+    assert results[0] == "done"
+    assert results[1].startswith("follow-up 1 was done already, by first at ")
+    [row] = ok(pg_only_url, "agreements follow-ups --json").json()
+    assert row["done_by"] == "first"
