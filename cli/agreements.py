@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli import agreement_bulk, agreement_edits, agreement_moves, list_filters
+from cli import agreement_bulk, agreement_edits, agreement_moves, agreement_notes, list_filters
 from cli.common import (
     JsonFlag,
     Ref,
@@ -32,6 +32,7 @@ from cli.list_filters import (
     UnitOpt,
 )
 from workflow.agreements import queries
+from workflow.agreements.notes import timeline
 from workflow.errors import InvalidInput
 
 app = typer.Typer(
@@ -183,14 +184,17 @@ def approval_line(a: dict[str, Any]) -> str | None:
 
 @app.command("history")
 def history_(ref: Ref, as_json: JsonFlag = False) -> None:
-    """Every event of an agreement: when, who, trigger, from -> to, comment."""
+    """Every event, note and follow-up of an agreement, by time: when, who, what, comment."""
     with read_session() as session:
-        events = queries.history(session, ref)
+        events = timeline(session, ref)
     if as_json:
         echo_json(events)
         return
     rows: list[list[str]] = []
     for e in events:
+        if e["kind"] != "event":
+            rows.append(agreement_notes.history_row(e))
+            continue
         notes = [agreement_edits.change_line(c) for c in e["changes"]] or [e["comment"] or ""]
         rows.append(
             [
@@ -225,3 +229,7 @@ app.command("new")(agreement_moves.new)
 app.command("advance")(agreement_moves.advance)
 app.command("advance-many")(agreement_bulk.advance_many)
 app.command("edit")(agreement_edits.edit)
+app.command("note")(agreement_notes.note)
+app.command("follow-up")(agreement_notes.follow_up)
+app.command("follow-ups")(agreement_notes.follow_ups)
+app.command("done")(agreement_notes.done)

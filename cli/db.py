@@ -63,7 +63,10 @@ def upgrade(
 
 
 # The history no one may change or delete: named when a downgrade would drop it.
-APPEND_ONLY = {"agreement_events": "append-only history"}
+APPEND_ONLY = {
+    "agreement_events": "append-only history",
+    "agreement_notes": "append-only history",
+}
 
 
 def _shape(conn: Connection) -> dict[str, tuple[int, set[str]]]:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.agreement_notes import first_line
 from cli.common import (
     JsonFlag,
     TodayOpt,
@@ -17,7 +18,7 @@ from cli.common import (
     today_from,
 )
 from workflow import lifecycle
-from workflow.agreements import queries
+from workflow.agreements import followups, queries
 from workflow.agreements.initiatives import progress as initiative_progress
 from workflow.agreements.tick import run_tick
 from workflow.lifecycle import State
@@ -75,13 +76,31 @@ def _lines(agreements: list[dict[str, Any]]) -> str:
     return table(rows)
 
 
+def _follow_up_lines(found: list[dict[str, Any]]) -> str:
+    marks = {"overdue": "OVERDUE", "due today": "due today"}
+    rows = [
+        [
+            f"  {f['id']}",
+            f["agreement"],
+            f"due {f['due_on']}",
+            marks.get(f["status"], ""),
+            f["owner"],
+            first_line(f["text"], 50),
+        ]
+        for f in found
+    ]
+    return table(rows)
+
+
 def board(today: TodayOpt = None) -> None:
-    """Agreements by state in lifecycle order, those due soon, and initiative progress."""
+    """Agreements by state in lifecycle order, those due soon, open follow-ups (overdue ones
+    marked) and initiative progress."""
     day = today_from(today)
     with read_session() as session:
         everything = queries.list_agreements(session, today=day)
         due = queries.list_agreements(session, today=day, expiring_within=DUE_SOON_DAYS)
         progress = initiative_progress(session)
+        open_follow_ups = followups.listing(session, today=day, open_only=True)
     typer.echo(f"Agreements by state, {day.isoformat()} ({len(everything)} in all)")
     for state in State:
         members = [a for a in everything if a["state"] == state.value]
@@ -92,6 +111,8 @@ def board(today: TodayOpt = None) -> None:
         typer.echo("  none yet: `accord seed` or `accord agreements new`")
     typer.echo(f"\nDue soon (in force, expiring within {DUE_SOON_DAYS} days)")
     typer.echo(_lines(due) if due else "  none")
+    typer.echo("\nFollow-ups open (`accord agreements done ID` when done)")
+    typer.echo(_follow_up_lines(open_follow_ups) if open_follow_ups else "  none")
     typer.echo("\nInitiatives")
     for item in progress:
         typer.echo(f"  {item['summary']}")

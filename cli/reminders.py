@@ -179,6 +179,7 @@ def run(today: TodayOpt = None, as_json: JsonFlag = False) -> None:
                 "reminders_missed": report.missed,
                 "reminders_replanned": report.replanned,
                 "meetings_scheduled": report.meetings,
+                "follow_ups_due": report.follow_ups,
                 "claimed": len(claimed),
                 "outcomes": [_outcome_json(o, views.get(o.notification_id)) for o in outcomes],
                 "totals": totals,
@@ -200,6 +201,8 @@ def _print(
         f"{report.reminders} reminder(s) created, {report.reviews} review(s) due, "
         f"{report.missed} missed, {report.meetings} meeting(s) scheduled, {len(outcomes)} to send"
     )
+    if report.follow_ups:
+        typer.echo(f"  {report.follow_ups} follow-up(s) fell due: their owners are mailed")
     if report.replanned:
         typer.echo(
             f"  the default reminder days changed: {report.replanned} reminder(s) re-planned"

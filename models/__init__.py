@@ -25,6 +25,7 @@ from models.directory import (
     Source,
     Unit,
 )
+from models.followups import AgreementNote, FollowUp
 from models.notices import (
     DeadLetter,
     Meeting,
@@ -38,11 +39,13 @@ __all__ = [
     "Agreement",
     "AgreementEvent",
     "AgreementKind",
+    "AgreementNote",
     "AgreementParty",
     "AgreementTerm",
     "Base",
     "DeadLetter",
     "DirectoryChange",
+    "FollowUp",
     "Initiative",
     "Institution",
     "InstitutionKind",

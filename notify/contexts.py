@@ -133,3 +133,21 @@ class MeetingContext:
         object.__setattr__(self, "starts_at", _utc(self.starts_at, "starts_at"))
         if self.duration_minutes <= 0:
             raise InvalidInput("duration_minutes must be positive")
+
+
+@dataclass(frozen=True)
+class FollowUpContext:
+    """A follow-up falling due: what to do on which agreement, set by whom, as of `today`."""
+
+    follow_up_id: int
+    slug: str
+    title: str
+    text: str
+    due_on: date
+    owner: str
+    created_by: str
+    created_at: datetime
+    today: date
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "created_at", _utc(self.created_at, "created_at"))

@@ -10,7 +10,14 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from notify.contexts import EventContext, MeetingContext, Party, ReminderContext, ReviewContext
+from notify.contexts import (
+    EventContext,
+    FollowUpContext,
+    MeetingContext,
+    Party,
+    ReminderContext,
+    ReviewContext,
+)
 from notify.event_notice import event_values
 from notify.when import in_utc, local_time, longdate
 from notify.words import (
@@ -216,3 +223,29 @@ def render_meeting_cancellation(ctx: MeetingContext, *, replies_read: bool = Fal
     """The notice that a meeting will not take place (sent with a METHOD:CANCEL .ics)."""
     subject = f"Cancelled: {ctx.title}, {_when(ctx)}"
     return _meeting(ctx, "cancellation", subject, replies_read=replies_read)
+
+
+def render_follow_up(ctx: FollowUpContext, *, replies_read: bool = False) -> Rendered:
+    """A follow-up's mail to its owner: which agreement, what to do, who set it, and the command
+    that marks it done; one sent after the day says how late it is."""
+    late = (ctx.today - ctx.due_on).days
+    when = "due today" if late <= 0 else f"overdue since {ctx.due_on.isoformat()}"
+    subject = f"Follow-up {when}: {ctx.title}"
+    return _render(
+        "follow_up",
+        subject,
+        {
+            "owner": ctx.owner,
+            "title": ctx.title,
+            "slug": ctx.slug,
+            "text": ctx.text,
+            "text_lines": ctx.text.splitlines(),
+            "due_on": ctx.due_on,
+            "days_late": late,
+            "days_words": days_in_words(-late),
+            "created_by": ctx.created_by,
+            "created_at": ctx.created_at,
+            "command": f"accord agreements done {ctx.follow_up_id}",
+        },
+        replies_read=replies_read,
+    )

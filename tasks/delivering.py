@@ -18,6 +18,7 @@ from models.db import reconnecting
 from notify.backends import Mailer
 from notify.contexts import (
     EventContext,
+    FollowUpContext,
     MeetingContext,
     Party,
     PartyZone,
@@ -30,6 +31,7 @@ from notify.message import build_message, message_id_for, sender_domain
 from notify.render import (
     Rendered,
     render_event,
+    render_follow_up,
     render_meeting_cancellation,
     render_meeting_invitation,
     render_meeting_reminder,
@@ -126,6 +128,14 @@ def _render(d: Delivery, replies_read: bool) -> Rendered:
             automatic=e.actor == SYSTEM,
         )
         return render_event(event, replies_read=replies_read)
+    if d.kind == "follow_up":
+        a, f = d.agreement, d.follow_up
+        assert a is not None
+        assert f is not None
+        follow_up = FollowUpContext(
+            f.id, a.slug, a.title, f.text, f.due_on, f.owner, f.created_by, f.created_at, d.today
+        )
+        return render_follow_up(follow_up, replies_read=replies_read)
     ctx_m = _meeting_context(d)
     if d.kind == "meeting_invitation":
         assert d.meeting is not None

@@ -89,7 +89,12 @@ def sweep_task() -> dict[str, int]:
     claimed, size = report.claimed, s.send_batch_size
     for first in range(0, len(claimed), size):
         send_notifications.delay(claimed[first : first + size])
-    return {"moved": report.moved, "reminders": report.reminders, "sent": len(report.claimed)}
+    return {
+        "moved": report.moved,
+        "reminders": report.reminders,
+        "follow_ups": report.follow_ups,
+        "sent": len(report.claimed),
+    }
 
 
 def _lease(s: Settings) -> timedelta:

@@ -174,6 +174,32 @@ def test_a_downgrade_that_would_drop_rows_lists_them_and_asks_for_yes(blank_url:
     assert failed(run_cli(blank_url, "agreements list")) == NOT_READY
 
 
+def test_a_downgrade_past_0011_names_the_notes_and_follow_ups_it_would_drop(
+    blank_url: str,
+) -> None:
+    ok(blank_url, "db upgrade")
+    engine = make_engine(blank_url)
+    try:
+        factories.institutions(engine)
+        factories.contacts(engine)
+        slug = factories.active(engine)
+        ok(blank_url, f"agreements note {slug} 'a word' --actor ann")
+        ok(blank_url, f"agreements follow-up {slug} x --due 2200-01-01 --owner coord")
+        refused = run_cli(blank_url, "db downgrade 0010")
+        failed(refused)
+        listed = [line.split() for line in refused.out.splitlines()]
+        assert ["table", "agreement_notes", "(append-only", "history)", "1", "row"] in listed
+        assert ["table", "follow_ups", "1", "row"] in listed
+        ok(blank_url, "db downgrade 0010 --yes")
+        ok(blank_url, "db upgrade")
+        assert ok(blank_url, f"agreements follow-ups {slug} --json").json() == []
+        assert [e["kind"] for e in ok(blank_url, f"agreements history {slug} --json").json()] == [
+            "event"
+        ] * 5
+    finally:
+        engine.dispose()
+
+
 def test_a_downgrade_of_an_empty_database_does_not_ask(blank_url: str) -> None:
     ok(blank_url, "db upgrade")
     done = ok(blank_url, "db downgrade base").out

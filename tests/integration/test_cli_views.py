@@ -176,6 +176,7 @@ def test_board_groups_by_state_in_lifecycle_order(db_url: str, portfolio: Portfo
         "active (1)",
         "withdrawn (1)",
         "Due soon (in force, expiring within 180 days)",
+        "Follow-ups open (`accord agreements done ID` when done)",
         "Initiatives",
     ]
     due = lines[lines.index("Due soon (in force, expiring within 180 days)") + 1]

@@ -81,6 +81,7 @@ def test_upgrade_downgrade_upgrade_without_drift(empty_url: str) -> None:
     assert set(first["tables"]) == set(Base.metadata.tables)
     assert "agreement_events_no_update" in first["triggers"]
     assert "directory_changes_no_update" in first["triggers"]
+    assert "agreement_notes_no_update" in first["triggers"]
 
     command.downgrade(cfg, "base")
     assert leftovers(empty_url) == {key: [] for key in first}, (

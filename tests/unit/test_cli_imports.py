@@ -104,6 +104,8 @@ def test_seeding_and_reading_load_no_heavy_package(tmp_path: Path, sqlite_templa
         "agreements show hust-rwth-mou",
         "agreements history hust-rwth-mou",
         "agreements triggers hust-rwth-mou",
+        "agreements follow-ups --open",
+        "agreements note --help",
         "board",
         "initiatives",
         "reminders due",

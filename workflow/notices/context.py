@@ -12,7 +12,8 @@ from typing import Any
 
 from models import Meeting, Person
 from workflow.lifecycle import RenewalType, notice_deadline
-from workflow.notices import reminders
+from workflow.notices import follow_ups, reminders
+from workflow.notices.follow_ups import FollowUpInfo
 from workflow.notices.query import NoticeRow
 from workflow.notices.reminder_rules import REMINDED, REVIEW_KIND, parse_key
 from workflow.uow import UnitOfWork
@@ -92,6 +93,7 @@ class Delivery:
     agreement: AgreementInfo | None = None
     event: EventInfo | None = None
     meeting: MeetingInfo | None = None
+    follow_up: FollowUpInfo | None = None
     payload: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -214,6 +216,15 @@ def load_delivery(
             today=today,
             agreement=_agreement_info(rows),
             event=event,
+        )
+    if row.kind == follow_ups.KIND:
+        info = follow_ups.load_open(uow, int((row.payload or {})["follow_up_id"]))
+        if info is None:  # done meanwhile
+            return None
+        recipients = _emails(info.owner_email)
+        agreement = _agreement_info(rows)
+        return Delivery(
+            **base, recipients=recipients, today=today, agreement=agreement, follow_up=info
         )
     return _meeting_delivery(uow, row, base, today)
 

@@ -1,4 +1,5 @@
-"""The periodic sweep: time-driven moves, due reminders and meetings, then claim what to send.
+"""The periodic sweep: time-driven moves, due reminders, meetings and follow-ups, then claim
+what to send.
 
 A change of ACCORD_REMINDER_OFFSETS takes effect here: the sweep remembers the default it last
 planned with and re-plans the agreements that follow it when the one in force differs.
@@ -16,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from workflow.agreements.tick import tick
-from workflow.notices import delivery, meetings, reminders, reviews
+from workflow.notices import delivery, follow_ups, meetings, reminders, reviews
 from workflow.uow import UnitOfWork
 
 
@@ -33,6 +34,8 @@ class SweepReport:
     # Reminders made or withdrawn because the default offsets changed since the last sweep.
     replanned: int = 0
     meetings: int = 0
+    # Mails to follow-up owners made: those due today, or missed within the catch-up window.
+    follow_ups: int = 0
     claimed: list[int] = field(default_factory=list)
 
 
@@ -67,6 +70,9 @@ def sweep(
         # Before the claim, so a reminder too late to be of use is never handed out.
         report.missed = reminders.mark_missed(uow, today, catchup_days)
         report.meetings = len(meetings.schedule_due(uow, today, meeting_defaults))
+        report.follow_ups = follow_ups.materialize_due(
+            uow, today, catchup_days=catchup_days, now=now
+        )
         report.claimed = delivery.claim_due(
             uow, today=today, now=now, limit=claim_limit, lease=lease
         )
