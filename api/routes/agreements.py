@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import Today, Uow
 from api.problems import responses
-from api.schemas.agreements import Agreement, AgreementPage, Event, Triggers
-from workflow.agreements import listing, queries
+from api.schemas.agreements import Agreement, AgreementPage, TimelineEntry, Triggers
+from workflow.agreements import listing, notes, queries
 from workflow.validation import parse_day
 
 router = APIRouter(prefix="/agreements", tags=["agreements"])
@@ -101,10 +101,10 @@ def show(ref: str, uow: Uow, response: Response) -> dict[str, Any]:
     return data
 
 
-@router.get("/{ref}/history", response_model=list[Event], responses=responses(404))
+@router.get("/{ref}/history", response_model=list[TimelineEntry], responses=responses(404))
 def history(ref: str, uow: Uow) -> list[dict[str, Any]]:
-    """Every event of the agreement, oldest first."""
-    return queries.history(uow.session, ref)
+    """Every event, note and follow-up of the agreement, oldest first (`kind` tells them apart)."""
+    return notes.timeline(uow.session, ref)
 
 
 @router.get("/{ref}/triggers", response_model=Triggers, responses=responses(404))

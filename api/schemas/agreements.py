@@ -8,7 +8,7 @@ compare these with the CLI's output).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,8 +81,9 @@ class AgreementPage(_Strict):
 
 
 class Event(_Strict):
-    """One event of an agreement's history."""
+    """One event of an agreement's history: a move, or an edit of its record."""
 
+    kind: Literal["event"]
     seq: int
     at: str | None = Field(description="when it happened (ISO 8601)")
     recorded_at: str | None = Field(description="when it was recorded (ISO 8601)")
@@ -95,6 +96,33 @@ class Event(_Strict):
     changes: list[dict[str, Any]] = Field(
         description="an edit's changes (field, before, after); empty for a move"
     )
+
+
+class Note(_Strict):
+    """A dated note in the agreement's timeline."""
+
+    kind: Literal["note"]
+    id: int
+    at: str = Field(description="when it was written (ISO 8601)")
+    actor: str
+    text: str
+
+
+class FollowUpEntry(_Strict):
+    """A follow-up set, or marked done, in the agreement's timeline."""
+
+    kind: Literal["follow_up"]
+    action: Literal["set", "done"]
+    id: int
+    at: str = Field(description="when it was set or done (ISO 8601)")
+    actor: str
+    due_on: str
+    owner: str = Field(description="the owner's slug")
+    text: str
+
+
+# One entry of the timeline `agreements history` prints: told apart by `kind`.
+TimelineEntry = Annotated[Event | Note | FollowUpEntry, Field(discriminator="kind")]
 
 
 class Verdict(_Strict):

@@ -46,6 +46,29 @@ def test_a_route_answers_what_the_cli_prints(
     assert printed, "compare something, not two empty answers"
 
 
+def test_the_history_route_answers_the_whole_timeline(client: TestClient, seeded: str) -> None:
+    ok(seeded, "agreements note hust-rwth-mou 'Signed copy filed' --actor ann")
+    ok(
+        seeded,
+        "agreements follow-up hust-rwth-mou 'Send the minutes' --due 2200-01-01 "
+        "--owner chen-jie --actor ann",
+    )
+    ok(seeded, "agreements done 1 --actor chen")
+    version = ok(seeded, "agreements show hust-rwth-mou --json").json()["version"]
+    ok(seeded, f"agreements edit hust-rwth-mou --summary S --expect-version {version} --actor ann")
+    printed = ok(seeded, "agreements history hust-rwth-mou --json").json()
+    response = client.get("/api/v1/agreements/hust-rwth-mou/history")
+    assert response.status_code == 200, response.text
+    assert response.json() == printed
+    kinds = [(e["kind"], e.get("action") or e.get("trigger")) for e in printed]
+    assert kinds[-4:] == [
+        ("note", None),
+        ("follow_up", "set"),
+        ("follow_up", "done"),
+        ("event", "edit"),
+    ]
+
+
 # Every filter of `agreements list`, spelled as the CLI spells it and as a query string.
 FILTERS = [
     ("--state renewed", "state=renewed"),

@@ -191,6 +191,7 @@ def test_the_history_is_one_timeline_in_time_order(engine: Engine, db_url: str) 
             "to_state",
             "comment",
             "data",
+            "changes",  # an edit's (field, before, after); empty for a move
         }
         for e in events
     )

@@ -266,7 +266,22 @@ def test_a_correction_to_open_ended_clears_the_end_dates(engine: Engine) -> None
             "before": before.renewal_opens_on.isoformat() if before.renewal_opens_on else None,
             "after": None,
         },
+        # The signed term's end goes too: an open-ended term has none.
+        {"field": "term_expires_on", "before": before.expires_on.isoformat(), "after": None},
     ]
+    with engine.connect() as conn:
+        ends = (
+            conn.execute(
+                text(
+                    "SELECT t.expires_on FROM agreement_terms t"
+                    " JOIN agreements a ON a.id = t.agreement_id WHERE a.slug = :s"
+                ),
+                {"s": slug},
+            )
+            .scalars()
+            .all()
+        )
+    assert ends == [None]
     after = row(engine, slug)
     assert (after.expires_on, after.renewal_opens_on, str(after.renewal_type)) == (
         None,

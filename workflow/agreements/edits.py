@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from models import Agreement, Person, Unit, table_of
+from models import Agreement, AgreementTerm, Person, Unit, table_of
 from workflow.agreements import edit_fields, writes_postgres, writes_sqlite
 from workflow.agreements.content import SUBSTANTIVE
 from workflow.agreements.events import NewEvent
@@ -28,6 +28,7 @@ from workflow.uow import UnitOfWork
 from workflow.validation import actor_name, within_horizon
 
 A = table_of(Agreement)
+TERMS = table_of(AgreementTerm)
 PEOPLE, UNITS = table_of(Person), table_of(Unit)
 
 # What the parties signed: once signed, changed only by a move (or a correction).
@@ -52,6 +53,7 @@ _READ = select(
     A.c.summary,
     A.c.expires_on,
     A.c.renewal_opens_on,
+    A.c.assumptions,
 )
 
 
@@ -68,6 +70,9 @@ class Edit:
     renewal_type: str | None = None
     review_months: int | None = None
     summary: str | None = None
+    # The record's notes on what is assumed rather than stated: only a correction (the seed
+    # file's --update) sets them, since they describe the seed's sources.
+    assumptions: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,21 @@ class EditResult:
     changes: list[dict[str, Any]]
     event_id: int | None
     revised: bool
+
+
+# The current term's end date, as a change's field name (it lives in agreement_terms).
+TERM_END = "term_expires_on"
+
+
+def _term_end(uow: UnitOfWork, row: Any) -> date | None:
+    if row.term_no == 0:
+        return None
+    day: date | None = uow.conn.execute(
+        select(TERMS.c.expires_on).where(
+            TERMS.c.agreement_id == row.id, TERMS.c.number == row.term_no
+        )
+    ).scalar_one_or_none()
+    return day
 
 
 def _load(uow: UnitOfWork, ref: str | int) -> Any:
@@ -125,6 +145,8 @@ def _wanted(uow: UnitOfWork, row: Any, edit: Edit) -> dict[str, tuple[Any, Any]]
             wanted[name] = (getattr(row, name), edit_fields.number(name, value))
     if edit.summary is not None:
         wanted["summary"] = (row.summary, edit_fields.summary(edit.summary))
+    if edit.assumptions is not None:
+        wanted["assumptions"] = (dict(row.assumptions or {}), dict(edit.assumptions))
     return wanted
 
 
@@ -170,6 +192,8 @@ def apply_edit(
         return EditResult(row.id, row.slug, state, row.version, [], None, False)
     signed = row.term_no > 0
     touched = {c["field"] for c in changes}
+    if "assumptions" in touched and not correction:
+        raise InvalidInput("the assumptions change only through the seed file (seed --update)")
     if signed and not correction and touched & set(SIGNED_TERMS):
         named = ", ".join(n for n in SIGNED_TERMS if n in touched)
         raise InvalidInput(
@@ -182,10 +206,14 @@ def apply_edit(
             day = getattr(row, name)
             if day is not None:
                 changes.append({"field": name, "before": day.isoformat(), "after": None})
+        term_end = _term_end(uow, row)
+        if term_end is not None:  # the signed term's stand-in end date goes with them
+            changes.append({"field": TERM_END, "before": term_end.isoformat(), "after": None})
     now = now or datetime.now(UTC)
     values: dict[str, Any] = {
         _COLUMN.get(c["field"], c["field"]): _column_value(uow, c["field"], c["after"])
         for c in changes
+        if c["field"] != TERM_END
     }
     values.update(version=row.version + 1, updated_at=now)
     event = NewEvent(
@@ -204,6 +232,12 @@ def apply_edit(
     event_id = writes(uow, agreement_id=row.id, version=row.version, values=values, event=event)
     if event_id is None:
         raise stale(uow, row.id, row.slug, row.version)
+    if any(c["field"] == TERM_END for c in changes):
+        uow.conn.execute(
+            TERMS.update()
+            .where(TERMS.c.agreement_id == row.id, TERMS.c.number == row.term_no)
+            .values(expires_on=None)
+        )
     version = row.version + 1
     revised = state in REVISABLE and bool(touched & set(SUBSTANTIVE))
     if revised:

@@ -10,8 +10,9 @@ from typing import Any
 from workflow import lifecycle
 from workflow.lifecycle import EDIT
 
-# Fields a move sets too (signing and renewing set the end dates): only edits set the others.
-MOVED = frozenset({"expires_on", "renewal_opens_on"})
+# Fields a move sets too (signing and renewing set the end dates, a renewal starts a term with
+# its own end): only edits set the others.
+MOVED = frozenset({"expires_on", "renewal_opens_on", "term_expires_on"})
 
 
 @dataclass(frozen=True)
