@@ -81,7 +81,8 @@ def apply(uow: UnitOfWork, models_of: dict[str, Any], found: list[Difference], a
     """Write the file's values of `found` as recorded edits, one version per entry; how many."""
     entries: dict[tuple[str, str], dict[str, Any]] = {}
     for d in found:
-        entries.setdefault((d.kind, d.slug), {})[d.field] = d.in_file
+        if d.kind in COMPARED:  # the agreements' are applied by agreement_differences
+            entries.setdefault((d.kind, d.slug), {})[d.field] = d.in_file
     for (kind, slug), values in entries.items():
         t = table_of(models_of[kind])
         row = uow.conn.execute(select(t).where(t.c.slug == slug)).one()

@@ -12,7 +12,7 @@ import models
 from workflow.agreements.moves import SignatoryInput, apply_move
 from workflow.agreements.proposals import Proposal, propose
 from workflow.errors import InvalidInput, MoveRefused, NotFound
-from workflow.seeding import differences
+from workflow.seeding import agreement_differences, differences
 from workflow.seeding.reader import error, load_seed_file
 from workflow.seeding.schema import Entry, SeedFile
 from workflow.uow import UnitOfWork
@@ -181,10 +181,15 @@ def seed(
         for i, a in enumerate(data.agreements):
             if a.slug not in stored:
                 report.moves += _replay(uow, data, i, ids, today, actor)
+        differ = agreement_differences.compare(uow, data, stored)
+        report.differ += differ
         report.created["agreements"] = len(slugs) - len(stored)
-        report.unchanged["agreements"] = len(stored)
+        report.unchanged["agreements"] = len(stored) - len({d.slug for d in differ})
         if update:
             report.updated = differences.apply(uow, dict(TABLES), report.differ, actor)
+            report.updated += agreement_differences.apply(
+                uow, data, report.differ, actor=actor, today=today
+            )
         uow.commit()
     return report
 
