@@ -80,7 +80,8 @@ def edit(
         typer.echo(f"{result.slug}: nothing changed, version {result.version}")
         return
     for change in result.changes:
-        typer.echo(visible(f"{result.slug}: {change_line(change)}"))
+        for line in change_lines(change):
+            typer.echo(visible(f"{result.slug}: {line}"))
     if result.revised:
         typer.echo(f"{result.slug}: changed after approval: back to {result.state}")
     typer.echo(f"{result.slug}: version {result.version}")
@@ -91,6 +92,14 @@ def shown(value: object) -> str:
     return "(none)" if value is None else str(value)
 
 
-def change_line(change: dict[str, object]) -> str:
-    """One change as a person reads it: `edited title: A → B`."""
-    return f"edited {change['field']}: {shown(change['before'])} → {shown(change['after'])}"
+def change_lines(change: dict[str, object]) -> list[str]:
+    """One change as a person reads it: `edited title: A → B`; a set of notes (the assumptions)
+    one line per note that changed."""
+    field, before, after = change["field"], change["before"], change["after"]
+    if isinstance(before, dict) and isinstance(after, dict):
+        return [
+            f"edited {field}.{key}: {shown(before.get(key))} → {shown(after.get(key))}"
+            for key in sorted(set(before) | set(after))
+            if before.get(key) != after.get(key)
+        ]
+    return [f"edited {field}: {shown(before)} → {shown(after)}"]

@@ -195,7 +195,8 @@ def history_(ref: Ref, as_json: JsonFlag = False) -> None:
         if e["kind"] != "event":
             rows.append(agreement_notes.history_row(e))
             continue
-        notes = [agreement_edits.change_line(c) for c in e["changes"]] or [e["comment"] or ""]
+        notes = [line for c in e["changes"] for line in agreement_edits.change_lines(c)]
+        notes = notes or [e["comment"] or ""]
         rows.append(
             [
                 (e["at"] or "")[:10],

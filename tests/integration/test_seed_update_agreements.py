@@ -136,6 +136,10 @@ def test_an_old_database_is_carried_forward_and_updated_from_the_seed_file(
             assert changed["expires_on"]["before"] == "2079-01-01"
             assert changed["expires_on"]["after"] is None
             assert changed["renewal_type"]["after"] == "open_ended"
+            # The text history names each assumption note that changed, not the whole set.
+            printed = ok(blank_url, f"agreements history {slug}").out
+            assert f"edited assumptions.term_assumption: {OLD_TERM_NOTE} → No term" in printed
+            assert "edited assumptions.proposed_assumption" not in printed
         # The history before the correction is as it was: one more event per agreement.
         assert record(blank_url)["events"] == before["events"] + 2
         again = ok(blank_url, "seed --json").json()
