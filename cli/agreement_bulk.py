@@ -33,7 +33,6 @@ from cli.list_filters import (
     TextOpt,
     UnitOpt,
 )
-from workflow.agreements import bulk
 from workflow.errors import InvalidInput
 
 
@@ -76,6 +75,8 @@ def advance_many(
         signed_before=signed_before,
         renewal_type=renewal_type,
     )
+    from workflow.agreements import bulk
+
     filters = {name: value for name, value in given.items() if value is not None}
     if ref and today is not None:
         raise InvalidInput("--today applies to the list filters (--expiring-within), not to --ref")

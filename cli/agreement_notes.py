@@ -22,7 +22,6 @@ from cli.common import (
     table,
     today_from,
 )
-from workflow.agreements import followups, notes
 from workflow.errors import InvalidInput
 from workflow.uow import UnitOfWork
 
@@ -34,6 +33,8 @@ TextArg = Annotated[str, typer.Argument(metavar="TEXT", help="What it says; may 
 
 def note(ref: Ref, text: TextArg, actor: ActorOpt = None, as_json: JsonFlag = False) -> None:
     """Add a dated note to the agreement's timeline (not a change: its version stays)."""
+    from workflow.agreements import notes
+
     who = actor_from(actor)
     with engine_scope() as engine, UnitOfWork(engine) as uow:
         added = notes.add_note(uow, ref, text, actor=who, now=datetime.now(UTC))
@@ -53,6 +54,8 @@ def follow_up(
     as_json: JsonFlag = False,
 ) -> None:
     """Set a follow-up: PERSON is mailed on the due day until it is marked `done`."""
+    from workflow.agreements import followups
+
     who = actor_from(actor)
     due_on = parse_date(due, "--due")
     assert due_on is not None
@@ -87,6 +90,8 @@ def follow_ups(
     as_json: JsonFlag = False,
 ) -> None:
     """List follow-ups by due day, with their status: open, due today, overdue or done."""
+    from workflow.agreements import followups
+
     day = today_from(today)
     with read_session() as session:
         found = followups.listing(session, today=day, ref=ref, open_only=open_only)
@@ -122,6 +127,8 @@ def done(
     as_json: JsonFlag = False,
 ) -> None:
     """Mark a follow-up done; its mail, if not yet sent, is cancelled."""
+    from workflow.agreements import followups
+
     who = actor_from(actor)
     key = followups.parse_id(follow_up_id)
     with engine_scope() as engine, UnitOfWork(engine) as uow:

@@ -32,7 +32,6 @@ from cli.list_filters import (
     UnitOpt,
 )
 from workflow.agreements import queries
-from workflow.agreements.notes import timeline
 from workflow.errors import InvalidInput
 
 app = typer.Typer(
@@ -185,6 +184,8 @@ def approval_line(a: dict[str, Any]) -> str | None:
 @app.command("history")
 def history_(ref: Ref, as_json: JsonFlag = False) -> None:
     """Every event, note and follow-up of an agreement, by time: when, who, what, comment."""
+    from workflow.agreements.notes import timeline
+
     with read_session() as session:
         events = timeline(session, ref)
     if as_json:

@@ -18,7 +18,7 @@ from cli.common import (
     today_from,
 )
 from workflow import lifecycle
-from workflow.agreements import followups, queries
+from workflow.agreements import queries
 from workflow.agreements.initiatives import progress as initiative_progress
 from workflow.agreements.tick import run_tick
 from workflow.lifecycle import State
@@ -95,6 +95,8 @@ def _follow_up_lines(found: list[dict[str, Any]]) -> str:
 def board(today: TodayOpt = None) -> None:
     """Agreements by state in lifecycle order, those due soon, open follow-ups (overdue ones
     marked) and initiative progress."""
+    from workflow.agreements import followups
+
     day = today_from(today)
     with read_session() as session:
         everything = queries.list_agreements(session, today=day)
