@@ -34,7 +34,6 @@ from cli.list_filters import (
     UnitOpt,
 )
 from workflow.agreements import bulk
-from workflow.errors import InvalidInput
 
 
 def advance_many(
@@ -77,8 +76,7 @@ def advance_many(
         renewal_type=renewal_type,
     )
     filters = {name: value for name, value in given.items() if value is not None}
-    if ref and today is not None:
-        raise InvalidInput("--today applies to the list filters (--expiring-within), not to --ref")
+    bulk.check_choice(ref or [], today is not None)
     trigger = bulk.check_trigger(trigger)
     on_day, who = parse_date(on, "--on"), actor_from(actor)
     with engine_scope() as engine:
