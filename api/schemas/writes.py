@@ -132,3 +132,36 @@ class BulkItem(_Strict):
     to_state: str | None
     version: int
     reason: str | None
+
+
+class MeetingRequest(_Strict):
+    """A meeting to schedule (as `accord meetings schedule` takes it)."""
+
+    partnership: str = Field(description="the partnership's slug or id")
+    at: str = Field(description="start, ISO 8601 with a zone, e.g. 2027-01-15T09:00Z")
+    title: str | None = Field(default=None, description="default: both names")
+    location: str | None = Field(default=None, description="default: Online")
+    duration: int = Field(default=90, ge=5, le=24 * 60, description="length in minutes")
+
+
+class MeetingMove(_Strict):
+    at: str = Field(description="the new start, ISO 8601 with a zone")
+    expect_sequence: int | None = Field(default=None, description="refuse unless at SEQUENCE")
+
+
+class MeetingCancel(_Strict):
+    expect_sequence: int | None = Field(default=None, description="refuse unless at SEQUENCE")
+
+
+class MeetingOut(_Strict):
+    """A meeting as `accord meetings list --json` shows it."""
+
+    id: int
+    partnership: str
+    title: str
+    starts_at: str
+    duration_minutes: int
+    location: str | None
+    status: str
+    sequence: int = Field(description="the invitation's SEQUENCE: rises with each change")
+    uid: str

@@ -118,5 +118,6 @@ def invitees(uow: UnitOfWork, meeting_id: int) -> tuple[Meeting, list[str]]:
     if meeting is None:
         raise NotFound(f"no meeting {meeting_id}: see `accord meetings list`")
     p = meeting.partnership
-    contacts = [uow.session.get(Person, pid) for pid in (p.home_contact_id, p.partner_contact_id)]
+    ids = [pid for pid in (p.home_contact_id, p.partner_contact_id) if pid is not None]
+    contacts = [uow.session.get(Person, pid) for pid in ids]
     return meeting, [c.email for c in contacts if c is not None and c.email]
