@@ -13,7 +13,17 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api import problems
-from api.routes import agreements, bulk, directory, edits, health, meetings, moves, notes
+from api.routes import (
+    agreements,
+    bulk,
+    deadletters,
+    directory,
+    edits,
+    health,
+    meetings,
+    moves,
+    notes,
+)
 from models import make_engine
 from workflow.database_file import require_database
 from workflow.settings import Settings
@@ -48,7 +58,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     problems.install(app)
-    routers = (health, agreements, edits, moves, notes, bulk, meetings, directory)
+    routers = (health, agreements, edits, moves, notes, bulk, meetings, deadletters, directory)
     for router in (module.router for module in routers):
         app.include_router(router, prefix=PREFIX)
     return app

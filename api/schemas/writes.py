@@ -165,3 +165,22 @@ class MeetingOut(_Strict):
     status: str
     sequence: int = Field(description="the invitation's SEQUENCE: rises with each change")
     uid: str
+
+
+class DeadLetter(_Strict):
+    """Work that failed past its retry cap (as `accord dead-letters list --json`)."""
+
+    id: int
+    task: str
+    notification_id: int | None
+    kind: str | None
+    error: str
+    attempts: int
+    failed_at: str | None
+    replayed_at: str | None
+    replay_count: int
+
+
+class Replayed(_Strict):
+    dead_letter_id: int
+    notification_id: int = Field(description="pending again: the worker's next sweep sends it")

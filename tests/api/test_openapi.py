@@ -24,6 +24,8 @@ ROUTES = {
     ("post", "/api/v1/meetings/{id}/reschedule"),
     ("post", "/api/v1/meetings/{id}/cancel"),
     ("get", "/api/v1/meetings/{id}.ics"),
+    ("get", "/api/v1/dead-letters"),
+    ("post", "/api/v1/dead-letters/{id}/replay"),
     ("get", "/api/v1/institutions"),
     ("get", "/api/v1/institutions/{ref}"),
     ("get", "/api/v1/units"),
