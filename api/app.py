@@ -23,6 +23,7 @@ from api.routes import (
     meetings,
     moves,
     notes,
+    reminders,
 )
 from models import make_engine
 from workflow.database_file import require_database
@@ -58,7 +59,18 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     problems.install(app)
-    routers = (health, agreements, edits, moves, notes, bulk, meetings, deadletters, directory)
+    routers = (
+        health,
+        agreements,
+        edits,
+        moves,
+        notes,
+        bulk,
+        meetings,
+        reminders,
+        deadletters,
+        directory,
+    )
     for router in (module.router for module in routers):
         app.include_router(router, prefix=PREFIX)
     return app

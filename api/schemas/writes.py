@@ -184,3 +184,19 @@ class DeadLetter(_Strict):
 class Replayed(_Strict):
     dead_letter_id: int
     notification_id: int = Field(description="pending again: the worker's next sweep sends it")
+
+
+class Notification(_Strict):
+    """A notification as `accord reminders due --json` lists it."""
+
+    id: int
+    kind: str
+    subject: str = Field(description="the agreement's slug, or the meeting's partnership and start")
+    agreement: str | None
+    meeting_id: int | None
+    due_on: str
+    attempts: int
+    next_attempt_at: str | None = Field(description="when a failed send is tried again")
+    last_error: str | None
+    status: str = Field(description="pending, sent, cancelled, missed or dead")
+    about: str | None = Field(description="a reminder in words")

@@ -25,6 +25,8 @@ ROUTES = {
     ("post", "/api/v1/meetings/{id}/cancel"),
     ("get", "/api/v1/meetings/{id}.ics"),
     ("get", "/api/v1/dead-letters"),
+    ("get", "/api/v1/reminders/due"),
+    ("get", "/api/v1/agreements/{ref}/deliveries"),
     ("post", "/api/v1/dead-letters/{id}/replay"),
     ("get", "/api/v1/institutions"),
     ("get", "/api/v1/institutions/{ref}"),
