@@ -18,6 +18,7 @@ from api.routes import (
     bulk,
     deadletters,
     directory,
+    directory_writes,
     edits,
     health,
     meetings,
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         reminders,
         deadletters,
         directory,
+        directory_writes,
     )
     for router in (module.router for module in routers):
         app.include_router(router, prefix=PREFIX)

@@ -26,6 +26,8 @@ ROUTES = {
     ("get", "/api/v1/meetings/{id}.ics"),
     ("get", "/api/v1/dead-letters"),
     ("get", "/api/v1/reminders/due"),
+    ("post", "/api/v1/institutions"),
+    ("patch", "/api/v1/institutions/{ref}"),
     ("get", "/api/v1/agreements/{ref}/deliveries"),
     ("post", "/api/v1/dead-letters/{id}/replay"),
     ("get", "/api/v1/institutions"),
@@ -55,7 +57,12 @@ def test_every_route_is_documented_with_its_problem_responses(client: TestClient
         for status in ("422", "500", *(["404"] if named else [])):
             problem = answers[status]["content"]["application/problem+json"]["schema"]
             assert problem == {"$ref": PROBLEM_REF}, (method, path, status)
-    for path, method in (("/agreements/{ref}/moves", "post"), ("/agreements/{ref}", "patch")):
+    guarded_routes = (
+        ("/agreements/{ref}/moves", "post"),
+        ("/agreements/{ref}", "patch"),
+        ("/institutions/{ref}", "patch"),
+    )
+    for path, method in guarded_routes:
         guarded = spec["paths"][f"/api/v1{path}"][method]
         assert {"404", "409", "412", "428"} <= guarded["responses"].keys()
         assert {"if-match", "x-accord-actor"} <= {p["name"] for p in guarded["parameters"]}
