@@ -53,3 +53,28 @@ def test_refused_institution_writes_change_nothing(client: TestClient, seeded: s
     problem(client.post("/api/v1/institutions", json=NEW, headers=headers(None, None)), 422)
     assert client.get("/api/v1/institutions").json() == before
     assert client.get(one).json()["version"] == version
+
+
+def test_a_unit_is_added_and_edited_and_a_stale_edit_refused(
+    client: TestClient, seeded: str
+) -> None:
+    new = {"slug": "ustb-intl", "institution": "ustb", "name": "International Office",
+           "kind": "office"}  # fmt: skip
+    made = client.post("/api/v1/units", json=new, headers=headers(None))
+    assert made.status_code == 201, made.text
+    assert made.headers["location"] == "/api/v1/units/ustb-intl"
+    assert made.json() == ok(seeded, "units show ustb-intl --json").json()
+    one = "/api/v1/units/ustb-intl"
+    edited = client.patch(one, json={"name": "Global Office"}, headers=headers(1))
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["name"], edited.headers["etag"]) == ("Global Office", '"2"')
+    assert edited.json() == ok(seeded, "units show ustb-intl --json").json()
+    problem(client.patch(one, json={"name": "X"}, headers=headers(None)), 428)
+    problem(client.patch(one, json={"name": "X"}, headers=headers(1)), 412)
+    body = problem(client.patch(one, json={"email": "not mail"}, headers=headers(2)), 422)
+    assert body["errors"][0]["field"] == "email"
+    missing = {**new, "slug": "ustb-x", "institution": "nowhere"}
+    problem(client.post("/api/v1/units", json=missing, headers=headers(None)), 404)
+    problem(client.patch("/api/v1/units/nowhere", json={"name": "X"}, headers=headers(1)), 404)
+    assert client.get(one).json() == edited.json()
+    problem(client.get("/api/v1/units/ustb-x"), 404)

@@ -28,6 +28,8 @@ ROUTES = {
     ("get", "/api/v1/reminders/due"),
     ("post", "/api/v1/institutions"),
     ("patch", "/api/v1/institutions/{ref}"),
+    ("post", "/api/v1/units"),
+    ("patch", "/api/v1/units/{ref}"),
     ("get", "/api/v1/agreements/{ref}/deliveries"),
     ("post", "/api/v1/dead-letters/{id}/replay"),
     ("get", "/api/v1/institutions"),
@@ -61,6 +63,7 @@ def test_every_route_is_documented_with_its_problem_responses(client: TestClient
         ("/agreements/{ref}/moves", "post"),
         ("/agreements/{ref}", "patch"),
         ("/institutions/{ref}", "patch"),
+        ("/units/{ref}", "patch"),
     )
     for path, method in guarded_routes:
         guarded = spec["paths"][f"/api/v1{path}"][method]
