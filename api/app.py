@@ -24,6 +24,7 @@ from api.routes import (
     meetings,
     moves,
     notes,
+    people_writes,
     reminders,
 )
 from models import make_engine
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         deadletters,
         directory,
         directory_writes,
+        people_writes,
     )
     for router in (module.router for module in routers):
         app.include_router(router, prefix=PREFIX)

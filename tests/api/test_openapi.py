@@ -30,6 +30,10 @@ ROUTES = {
     ("patch", "/api/v1/institutions/{ref}"),
     ("post", "/api/v1/units"),
     ("patch", "/api/v1/units/{ref}"),
+    ("post", "/api/v1/people"),
+    ("patch", "/api/v1/people/{ref}"),
+    ("post", "/api/v1/partnerships"),
+    ("patch", "/api/v1/partnerships/{ref}"),
     ("get", "/api/v1/agreements/{ref}/deliveries"),
     ("post", "/api/v1/dead-letters/{id}/replay"),
     ("get", "/api/v1/institutions"),
@@ -64,6 +68,8 @@ def test_every_route_is_documented_with_its_problem_responses(client: TestClient
         ("/agreements/{ref}", "patch"),
         ("/institutions/{ref}", "patch"),
         ("/units/{ref}", "patch"),
+        ("/people/{ref}", "patch"),
+        ("/partnerships/{ref}", "patch"),
     )
     for path, method in guarded_routes:
         guarded = spec["paths"][f"/api/v1{path}"][method]
