@@ -13,7 +13,20 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api import problems
-from api.routes import agreements, directory, health, moves
+from api.routes import (
+    agreements,
+    bulk,
+    deadletters,
+    directory,
+    directory_writes,
+    edits,
+    health,
+    meetings,
+    moves,
+    notes,
+    people_writes,
+    reminders,
+)
 from models import make_engine
 from workflow.database_file import require_database
 from workflow.settings import Settings
@@ -48,7 +61,21 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     problems.install(app)
-    for router in (health.router, agreements.router, moves.router, directory.router):
+    routers = (
+        health,
+        agreements,
+        edits,
+        moves,
+        notes,
+        bulk,
+        meetings,
+        reminders,
+        deadletters,
+        directory,
+        directory_writes,
+        people_writes,
+    )
+    for router in (module.router for module in routers):
         app.include_router(router, prefix=PREFIX)
     return app
 

@@ -2,22 +2,26 @@
 
 Each request that asks for `Uow` gets its own UnitOfWork (one connection, one transaction),
 rolled back when the route returns unless the route committed it — a read never writes. The
-signed-in user joins these (a `CurrentUser` from the session cookie or bearer token) when
-sign-in lands (#9, part 3); until then the one route that changes anything, a move, takes its
-actor from a header it documents as temporary (routes/moves.py).
+actor of every write is `Actor`, the one place that says who is writing: for now the
+`X-Accord-Actor` header, checked as `--actor` is; sign-in (#9, part 3) swaps its body for the
+signed-in user and no route changes. `ExpectedVersion` is `If-Match` for the writes that take
+one (428 when missing, 412 when it is no ETag of ours).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Engine
 
+from workflow.errors import InvalidInput
 from workflow.uow import UnitOfWork
-from workflow.validation import parse_day
+from workflow.validation import actor_name, parse_day
 
 
 def engine_of(request: Request) -> Engine:
@@ -46,3 +50,52 @@ def today(
 
 
 Today = Annotated[date, Depends(today)]
+
+
+def actor(
+    x_accord_actor: Annotated[
+        str,
+        Header(description="Who writes. Temporary, until sign-in: then the signed-in user."),
+    ],
+) -> str:
+    """Who makes this write: the `X-Accord-Actor` header, checked as `--actor` is.
+
+    Temporary: it trusts the caller as the CLI trusts `--actor`; sign-in replaces this body
+    with the signed-in user's name, and every write route follows.
+    """
+    try:
+        return actor_name(x_accord_actor, "X-Accord-Actor")
+    except InvalidInput as exc:  # named as the header it is, like any other field's fault
+        loc = ("header", "x-accord-actor")
+        raise RequestValidationError(
+            [{"loc": loc, "msg": str(exc), "type": "value_error"}]
+        ) from None
+
+
+Actor = Annotated[str, Depends(actor)]
+
+_ETAG = re.compile(r'^\s*(?:W/)?"(?P<version>[0-9]{1,9})"\s*$')
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(description='The ETag of the record as last read, e.g. "6". Required.'),
+    ] = None,
+) -> int:
+    """The version `If-Match` names: 428 when it is missing, 412 when it is no ETag of ours."""
+    if if_match is None:
+        raise HTTPException(
+            428,
+            "this write needs If-Match: the ETag of the record as you last read it (GET it), "
+            "the version you are changing; nothing was changed",
+        )
+    found = _ETAG.match(if_match)
+    if found is None:
+        raise HTTPException(
+            412, f'If-Match {if_match!r} is not an ETag this API gave (like "6"); nothing changed'
+        )
+    return int(found["version"])
+
+
+ExpectedVersion = Annotated[int, Depends(expected_version)]

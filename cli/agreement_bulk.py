@@ -33,7 +33,6 @@ from cli.list_filters import (
     TextOpt,
     UnitOpt,
 )
-from workflow.errors import InvalidInput
 
 
 def advance_many(
@@ -78,8 +77,7 @@ def advance_many(
     from workflow.agreements import bulk
 
     filters = {name: value for name, value in given.items() if value is not None}
-    if ref and today is not None:
-        raise InvalidInput("--today applies to the list filters (--expiring-within), not to --ref")
+    bulk.check_choice(ref or [], today is not None)
     trigger = bulk.check_trigger(trigger)
     on_day, who = parse_date(on, "--on"), actor_from(actor)
     with engine_scope() as engine:

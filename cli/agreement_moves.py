@@ -25,7 +25,7 @@ from cli.common import (
 )
 from workflow.agreements import moves, queries
 from workflow.agreements.moves import SignatoryInput
-from workflow.agreements.proposals import Proposal, propose, slugify
+from workflow.agreements.proposals import Proposal, check_slug, propose
 from workflow.errors import InvalidInput
 from workflow.uow import UnitOfWork
 
@@ -163,11 +163,7 @@ def new(
     from workflow.settings import Settings
 
     today = today_from(None)
-    if slug is not None and (slug != slugify(slug) or slug.isdigit()):
-        raise InvalidInput(
-            f"--slug {slug!r} is not a slug: use lower-case letters, digits and hyphens, "
-            "not only digits"
-        )
+    check_slug(slug)
     proposal = Proposal(
         home=home,
         partner=partner,

@@ -188,22 +188,7 @@ def list_dead(
     with engine_scope() as engine, UnitOfWork(engine) as uow:
         found = deadletters.list_dead(uow, include_replayed=include_all)
     if as_json:
-        echo_json(
-            [
-                {
-                    "id": d.id,
-                    "task": d.task,
-                    "notification_id": d.notification_id,
-                    "kind": d.kind,
-                    "error": d.error,
-                    "attempts": d.attempts,
-                    "failed_at": _iso(d.failed_at),
-                    "replayed_at": _iso(d.replayed_at),
-                    "replay_count": d.replay_count,
-                }
-                for d in found
-            ]
-        )
+        echo_json([deadletters.as_json(d) for d in found])
         return
     if not found:
         typer.echo("no dead letters" if include_all else "no dead letters waiting for a replay")

@@ -50,20 +50,7 @@ def _retry_at(view: PendingView) -> str | None:
     return None if at is None else at.isoformat(timespec="seconds")
 
 
-def _pending_json(view: PendingView) -> dict[str, Any]:
-    return {
-        "id": view.id,
-        "kind": view.kind,
-        "subject": view.subject,
-        "agreement": view.agreement,
-        "meeting_id": view.meeting_id,
-        "due_on": view.due_on.isoformat(),
-        "attempts": view.attempts,
-        "next_attempt_at": _retry_at(view),
-        "last_error": view.last_error,
-        "status": view.status,
-        "about": view.about,
-    }
+_pending_json = ops_views.pending_json
 
 
 AllFlag = Annotated[

@@ -4,22 +4,19 @@
 version → 412 naming who changed the agreement and when, with the version now. The move itself
 is workflow/agreements/moves.py's `advance`, as for `accord agreements advance`.
 
-The actor is, for now, the `X-Accord-Actor` header, checked as `--actor` is. It is temporary:
-it trusts the caller as the CLI trusts `--actor`, and goes when sign-in lands (#9, part 3),
-after which the signed-in user is the actor.
+The actor is `Actor` (api/deps.py), as for every write.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Response
+from fastapi import APIRouter, Depends, Response
 from sqlalchemy import Engine
 
-from api.deps import engine_of
+from api.deps import Actor, ExpectedVersion, engine_of
 from api.problems import responses
 from api.routes.agreements import etag
 from api.schemas.agreements import MoveDone, MoveRequest
@@ -29,29 +26,6 @@ from workflow.validation import parse_day
 
 router = APIRouter(prefix="/agreements", tags=["agreements"])
 
-_ETAG = re.compile(r'^\s*(?:W/)?"(?P<version>[0-9]{1,9})"\s*$')
-
-
-def expected_version(
-    if_match: Annotated[
-        str | None,
-        Header(description='The ETag of the agreement as last read, e.g. "6". Required.'),
-    ] = None,
-) -> int:
-    """The version `If-Match` names: 428 when it is missing, 412 when it is no ETag of ours."""
-    if if_match is None:
-        raise HTTPException(
-            428,
-            "a move needs If-Match: the ETag of GET /api/v1/agreements/{ref}, the version "
-            "you are moving from; nothing was changed",
-        )
-    found = _ETAG.match(if_match)
-    if found is None:
-        raise HTTPException(
-            412, f'If-Match {if_match!r} is not an ETag this API gave (like "6"); nothing changed'
-        )
-    return int(found["version"])
-
 
 @router.post("/{ref}/moves", response_model=MoveDone, responses=responses(404, 409, 412, 428))
 def make_move(
@@ -59,13 +33,8 @@ def make_move(
     body: MoveRequest,
     response: Response,
     engine: Annotated[Engine, Depends(engine_of)],
-    version: Annotated[int, Depends(expected_version)],
-    x_accord_actor: Annotated[
-        str,
-        Header(
-            description="Who makes the move. Temporary, until sign-in: then the signed-in user."
-        ),
-    ],
+    version: ExpectedVersion,
+    actor: Actor,
 ) -> dict[str, Any]:
     """Fire a trigger on the agreement: state, event and outbox row commit together or not at
     all. Refused (409) with the legal triggers, or the guard's reason, when it may not move."""
@@ -76,7 +45,7 @@ def make_move(
         UnitOfWork(engine),
         ref,
         body.trigger.strip(),
-        actor=x_accord_actor,
+        actor=actor,
         today=datetime.now(UTC).date(),
         on=on,
         comment=body.comment,

@@ -123,7 +123,7 @@ def test_bad_input_is_422_and_changes_nothing(client: TestClient) -> None:
     before = state(client)
     cases: list[tuple[dict[str, Any], dict[str, str], str | None]] = [
         (SUSPEND, headers(actor=None), "x-accord-actor"),
-        (SUSPEND, headers(actor="ana\r\nBcc: x@example.org"), None),
+        (SUSPEND, headers(actor="ana\r\nBcc: x@example.org"), "x-accord-actor"),
         ({**SUSPEND, "on": "2026-02-30"}, headers(), "on"),
         ({**SUSPEND, "until": "2030-01-01"}, headers(), "signatory"),
         ({**SUSPEND, "signatories": {"HUST": " "}}, headers(), "signatory"),

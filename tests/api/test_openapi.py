@@ -12,6 +12,30 @@ ROUTES = {
     ("get", "/api/v1/agreements/{ref}/history"),
     ("get", "/api/v1/agreements/{ref}/triggers"),
     ("post", "/api/v1/agreements/{ref}/moves"),
+    ("patch", "/api/v1/agreements/{ref}"),
+    ("post", "/api/v1/agreements"),
+    ("post", "/api/v1/agreements/{ref}/notes"),
+    ("get", "/api/v1/agreements/{ref}/follow-ups"),
+    ("post", "/api/v1/agreements/{ref}/follow-ups"),
+    ("post", "/api/v1/follow-ups/{id}/done"),
+    ("post", "/api/v1/bulk-moves"),
+    ("get", "/api/v1/meetings"),
+    ("post", "/api/v1/meetings"),
+    ("post", "/api/v1/meetings/{id}/reschedule"),
+    ("post", "/api/v1/meetings/{id}/cancel"),
+    ("get", "/api/v1/meetings/{id}.ics"),
+    ("get", "/api/v1/dead-letters"),
+    ("get", "/api/v1/reminders/due"),
+    ("post", "/api/v1/institutions"),
+    ("patch", "/api/v1/institutions/{ref}"),
+    ("post", "/api/v1/units"),
+    ("patch", "/api/v1/units/{ref}"),
+    ("post", "/api/v1/people"),
+    ("patch", "/api/v1/people/{ref}"),
+    ("post", "/api/v1/partnerships"),
+    ("patch", "/api/v1/partnerships/{ref}"),
+    ("get", "/api/v1/agreements/{ref}/deliveries"),
+    ("post", "/api/v1/dead-letters/{id}/replay"),
     ("get", "/api/v1/institutions"),
     ("get", "/api/v1/institutions/{ref}"),
     ("get", "/api/v1/units"),
@@ -29,14 +53,31 @@ def test_every_route_is_documented_with_its_problem_responses(client: TestClient
     assert documented == ROUTES
     for method, path in sorted(ROUTES):
         answers = spec["paths"][path][method]["responses"]
-        schema = answers["200"]["content"]["application/json"]["schema"]
-        assert schema != {}, f"{method} {path}: no response model"
-        for status in ("422", "500", *(["404"] if "{ref}" in path else [])):
+        success = answers.get("200") or answers["201"]
+        if path.endswith(".ics"):
+            assert "text/calendar" in success["content"], path
+        else:
+            schema = success["content"]["application/json"]["schema"]
+            assert schema != {}, f"{method} {path}: no response model"
+        named = "{ref}" in path or "{id}" in path
+        for status in ("422", "500", *(["404"] if named else [])):
             problem = answers[status]["content"]["application/problem+json"]["schema"]
             assert problem == {"$ref": PROBLEM_REF}, (method, path, status)
-    moves = spec["paths"]["/api/v1/agreements/{ref}/moves"]["post"]
-    assert {"404", "409", "412", "428"} <= moves["responses"].keys()
-    assert {"if-match", "x-accord-actor"} <= {p["name"] for p in moves["parameters"]}
+    guarded_routes = (
+        ("/agreements/{ref}/moves", "post"),
+        ("/agreements/{ref}", "patch"),
+        ("/institutions/{ref}", "patch"),
+        ("/units/{ref}", "patch"),
+        ("/people/{ref}", "patch"),
+        ("/partnerships/{ref}", "patch"),
+    )
+    for path, method in guarded_routes:
+        guarded = spec["paths"][f"/api/v1{path}"][method]
+        assert {"404", "409", "412", "428"} <= guarded["responses"].keys()
+        assert {"if-match", "x-accord-actor"} <= {p["name"] for p in guarded["parameters"]}
+    for method, path in ROUTES - {("get", p) for p in spec["paths"]}:  # every write: who writes
+        names = {p["name"] for p in spec["paths"][path][method].get("parameters", [])}
+        assert "x-accord-actor" in names, (method, path)
     fields = set(spec["components"]["schemas"]["Problem"]["properties"])
     assert {"type", "title", "status", "detail", "errors", "legal_triggers", "reason"} <= fields
 
@@ -52,6 +93,8 @@ def test_every_documented_route_answers_in_its_documented_shape(client: TestClie
         if method != "get":
             continue
         resource = path.split("/")[3] if path.count("/") > 2 else ""
+        if "{id}" in path:
+            continue
         response = client.get(path.replace("{ref}", refs.get(resource, "")))
         assert response.status_code == 200, (path, response.text)
         schema = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
@@ -60,6 +103,8 @@ def test_every_documented_route_answers_in_its_documented_shape(client: TestClie
             continue
         model = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
         body = response.json()
+        if body == []:  # nothing seeded to show (follow-ups): tests/api/test_notes.py has them
+            continue
         record = body[0] if isinstance(body, list) else body
         assert set(record) <= set(model["properties"]), path
         assert set(model.get("required", [])) <= set(record), path

@@ -51,6 +51,12 @@ def check_trigger(trigger: str) -> str:
     return wanted
 
 
+def check_choice(refs: Sequence[str], today_given: bool) -> None:
+    """A day to judge by belongs to the list filters: with REFs it is refused."""
+    if refs and today_given:
+        raise InvalidInput("--today applies to the list filters (--expiring-within), not to --ref")
+
+
 def choose(
     engine: Engine, *, refs: Sequence[str], filters: Mapping[str, Any], today: date
 ) -> list[int]:

@@ -114,6 +114,16 @@ def parse_renewal_type(value: str) -> RenewalType:
         raise InvalidInput(f"unknown renewal type {value!r}; renewal types: {names}") from None
 
 
+def check_slug(slug: str | None) -> str | None:
+    """A slug given for a new agreement, as is, or an error saying what a slug is."""
+    if slug is not None and (slug != slugify(slug) or slug.isdigit()):
+        raise InvalidInput(
+            f"--slug {slug!r} is not a slug: use lower-case letters, digits and hyphens, "
+            "not only digits"
+        )
+    return slug
+
+
 def propose(uow: UnitOfWork, p: Proposal, *, now: datetime | None = None) -> Agreement:
     """Create the agreement in `proposed` with its first event, inside `uow` (no commit)."""
     title = p.title.strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -49,6 +50,25 @@ def list_dead(uow: UnitOfWork, *, include_replayed: bool = False) -> list[DeadLe
         )
         for r in uow.conn.execute(query).all()
     ]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+def as_json(d: DeadLetterView) -> dict[str, Any]:
+    """A dead letter as `accord dead-letters list --json` prints it."""
+    return {
+        "id": d.id,
+        "task": d.task,
+        "notification_id": d.notification_id,
+        "kind": d.kind,
+        "error": d.error,
+        "attempts": d.attempts,
+        "failed_at": _iso(d.failed_at),
+        "replayed_at": _iso(d.replayed_at),
+        "replay_count": d.replay_count,
+    }
 
 
 def replay(uow: UnitOfWork, dead_letter_id: int, *, now: datetime | None = None) -> int:

@@ -116,6 +116,31 @@ def pending_due(uow: UnitOfWork, today: date, *, every_status: bool = False) -> 
     return [_view(row) for row in uow.conn.execute(query).all()]
 
 
+def for_agreement(uow: UnitOfWork, agreement_id: int) -> list[PendingView]:
+    """Every notification of one agreement, any status and due day, oldest due first: its
+    delivery log (sent, pending, retrying, cancelled, missed or dead)."""
+    query = _with_subjects().where(N.c.agreement_id == agreement_id)
+    return [_view(row) for row in uow.conn.execute(query.order_by(N.c.due_on, N.c.id)).all()]
+
+
+def pending_json(view: PendingView) -> dict[str, Any]:
+    """A notification as `accord reminders due --json` prints it."""
+    at = view.next_attempt_at
+    return {
+        "id": view.id,
+        "kind": view.kind,
+        "subject": view.subject,
+        "agreement": view.agreement,
+        "meeting_id": view.meeting_id,
+        "due_on": view.due_on.isoformat(),
+        "attempts": view.attempts,
+        "next_attempt_at": None if at is None else at.isoformat(timespec="seconds"),
+        "last_error": view.last_error,
+        "status": view.status,
+        "about": view.about,
+    }
+
+
 def describe(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, PendingView]:
     """The notifications `ids` (any status), keyed by id."""
     wanted = list(ids)
