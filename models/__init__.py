@@ -3,6 +3,7 @@
 Importing the package imports every table, as the ORM needs to resolve relationships.
 """
 
+from models.accounts import ApiToken, AuditEntry, AuthSession, LoginFailure, User, UserUnit
 from models.agreements import Agreement, AgreementEvent, AgreementParty, AgreementTerm, Signatory
 from models.base import (
     AgreementKind,
@@ -36,6 +37,12 @@ from models.notices import (
 )
 
 __all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "AuthSession",
+    "LoginFailure",
+    "User",
+    "UserUnit",
     "Agreement",
     "AgreementEvent",
     "AgreementKind",

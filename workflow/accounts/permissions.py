@@ -1,0 +1,62 @@
+"""THE table of who may do what: role → actions, and the unit rule for agreements.
+
+Every route asks `allowed(role, action)`; an action on an agreement also needs `owns` (a
+coordinator or approver works on the agreements of its units; an admin on all of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from workflow.accounts.errors import Forbidden
+
+ROLES = ("viewer", "coordinator", "approver", "ops", "admin")
+
+COORDINATOR_MOVES = (
+    "review",
+    "request_changes",
+    "resubmit",
+    "withdraw",
+    "send_for_signature",
+    "open_renewal",
+    "suspend",
+    "resume",
+    "give_notice",
+)
+APPROVER_MOVES = (*COORDINATOR_MOVES, "approve", "reject", "sign", "renew", "terminate")
+_COORDINATOR = (
+    "read",
+    "propose",
+    "edit",
+    "note",
+    "follow_up",
+    "schedule_meeting",
+    *(f"move:{t}" for t in COORDINATOR_MOVES),
+)
+
+# role → the actions it may take. "*" is every action. Actions on agreements (edit, note,
+# follow_up, move:*) and meetings are limited to the user's units unless the role is admin.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "viewer": frozenset({"read"}),
+    "coordinator": frozenset(_COORDINATOR),
+    "approver": frozenset({*_COORDINATOR, *(f"move:{t}" for t in APPROVER_MOVES)}),
+    "ops": frozenset({"read", "queue", "dead_letters"}),
+    "admin": frozenset({"*"}),
+}
+# Roles whose agreement actions reach every unit.
+ALL_UNITS = frozenset({"admin"})
+
+
+def allowed(role: str, action: str) -> bool:
+    granted = PERMISSIONS.get(role, frozenset())
+    return "*" in granted or action in granted
+
+
+def owns(role: str, units: Collection[int], unit_id: int | None) -> bool:
+    """Whether a user of `role` with `units` may act on an agreement owned by `unit_id`."""
+    return role in ALL_UNITS or (unit_id is not None and unit_id in units)
+
+
+def require(role: str, action: str) -> None:
+    if not allowed(role, action):
+        raise Forbidden(f"a {role} may not {action.replace(':', ' ')}")
