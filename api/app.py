@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from api import problems
-from api.routes import agreements, directory, health, moves
+from api.deps import current_user
+from api.routes import agreements, auth, directory, health, moves
 from models import make_engine
 from workflow.database_file import require_database
 from workflow.settings import Settings
@@ -48,8 +49,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     problems.install(app)
-    for router in (health.router, agreements.router, moves.router, directory.router):
-        app.include_router(router, prefix=PREFIX)
+    app.include_router(health.router, prefix=PREFIX)  # compose's health check: no sign-in
+    app.include_router(auth.router)
+    signed_in = [Depends(current_user)]
+    refusals = problems.responses(401, 403)
+    for router in (auth.me_router, agreements.router, moves.router, directory.router):
+        app.include_router(router, prefix=PREFIX, dependencies=signed_in, responses=refusals)
     return app
 
 

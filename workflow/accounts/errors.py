@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflow.errors import AccordError
+from workflow.errors import AccordError, NotFound
 
 
 class NotSignedIn(AccordError):
@@ -19,3 +19,7 @@ class TooManyAttempts(AccordError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class NotOwned(NotFound):
+    """An agreement outside the user's units: answered as if it did not exist, and audited."""

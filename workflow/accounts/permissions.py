@@ -60,3 +60,18 @@ def owns(role: str, units: Collection[int], unit_id: int | None) -> bool:
 def require(role: str, action: str) -> None:
     if not allowed(role, action):
         raise Forbidden(f"a {role} may not {action.replace(':', ' ')}")
+
+
+def check_agreement_action(
+    role: str, units: Collection[int], owner_unit: int | None, action: str, ref: object
+) -> None:
+    """Whether a user may take `action` on an agreement owned by `owner_unit`.
+
+    A role that changes agreements at all is first asked whether the agreement is its units':
+    if not, NotOwned (404, as for one that does not exist, so nothing leaks); then whether the
+    role may take this action (Forbidden, 403). A role that changes none gets 403 at once."""
+    from workflow.accounts.errors import NotOwned
+
+    if allowed(role, "edit") and not owns(role, units, owner_unit):
+        raise NotOwned(f"no agreement {ref!r}: see `accord agreements list`")
+    require(role, action)
