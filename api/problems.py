@@ -148,16 +148,19 @@ def _refused(request: Request, exc: Exception) -> JSONResponse:
         else 404
     )
     user = getattr(request.state, "user", None)
-    audit.record(
-        request.app.state.engine,
-        who=user.email if user else "anonymous",
-        user_id=user.id if user else None,
-        action=f"{request.method} {request.url.path}",
-        outcome=str(status),
-        client=request.client.host if request.client else None,
-        now=datetime.now(UTC),
-        detail=detail,
-    )
+    try:
+        audit.record(
+            request.app.state.engine,
+            who=user.email if user else "anonymous",
+            user_id=user.id if user else None,
+            action=f"{request.method} {request.url.path}",
+            outcome=str(status),
+            client=request.client.host if request.client else None,
+            now=datetime.now(UTC),
+            detail=detail,
+        )
+    except Exception:  # the refusal still answers; the server's log says the audit failed
+        log.exception("could not record the refusal of %s %s", request.method, request.url.path)
     response = problem(status, detail)
     if isinstance(exc, NotSignedIn):
         response.headers["WWW-Authenticate"] = 'Bearer realm="accord"'

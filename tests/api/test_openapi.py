@@ -20,13 +20,17 @@ ROUTES = {
     ("get", "/api/v1/people/{ref}"),
     ("get", "/api/v1/partnerships"),
     ("get", "/api/v1/partnerships/{ref}"),
+    ("get", "/api/v1/me"),
+    ("post", "/auth/login"),
 }
+# Answered 204, with no body to document.
+NO_CONTENT = {("post", "/auth/logout")}
 
 
 def test_every_route_is_documented_with_its_problem_responses(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     documented = {(m, p) for p, ops in spec["paths"].items() for m in ops}
-    assert documented == ROUTES
+    assert documented == ROUTES | NO_CONTENT
     for method, path in sorted(ROUTES):
         answers = spec["paths"][path][method]["responses"]
         schema = answers["200"]["content"]["application/json"]["schema"]
@@ -35,8 +39,11 @@ def test_every_route_is_documented_with_its_problem_responses(client: TestClient
             problem = answers[status]["content"]["application/problem+json"]["schema"]
             assert problem == {"$ref": PROBLEM_REF}, (method, path, status)
     moves = spec["paths"]["/api/v1/agreements/{ref}/moves"]["post"]
-    assert {"404", "409", "412", "428"} <= moves["responses"].keys()
-    assert {"if-match", "x-accord-actor"} <= {p["name"] for p in moves["parameters"]}
+    assert {"401", "403", "404", "409", "412", "428"} <= moves["responses"].keys()
+    # The actor is the signed-in user, not a header the caller could set.
+    assert {p["name"] for p in moves["parameters"]} == {"ref", "if-match"}
+    for method, path in ROUTES - {("get", "/api/v1/health"), ("post", "/auth/login")}:
+        assert "401" in spec["paths"][path][method]["responses"], (method, path)
     fields = set(spec["components"]["schemas"]["Problem"]["properties"])
     assert {"type", "title", "status", "detail", "errors", "legal_triggers", "reason"} <= fields
 
