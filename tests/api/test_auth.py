@@ -28,7 +28,7 @@ def login(client: TestClient, email: str = EMAIL, password: str = PASSWORD) -> s
     """Sign in; the session id the cookie now holds."""
     response = client.post("/auth/login", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
-    return response.cookies[COOKIE]
+    return str(response.cookies[COOKIE])
 
 
 @pytest.fixture

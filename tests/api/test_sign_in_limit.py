@@ -15,7 +15,7 @@ EMAIL = "cora@example.org"
 
 
 def attempt(client: TestClient, email: str, password: str) -> int:
-    return client.post("/auth/login", json={"email": email, "password": password}).status_code
+    return int(client.post("/auth/login", json={"email": email, "password": password}).status_code)
 
 
 def counted(engine: Engine) -> int:
