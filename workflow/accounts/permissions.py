@@ -75,3 +75,40 @@ def check_agreement_action(
     if allowed(role, "edit") and not owns(role, units, owner_unit):
         raise NotOwned(f"no agreement {ref!r}: see `accord agreements list`")
     require(role, action)
+
+
+# Every action the table decides, in the order the README lists them.
+ACTIONS = (
+    "read",
+    "propose",
+    "edit",
+    "note",
+    "follow_up",
+    *(f"move:{t}" for t in APPROVER_MOVES),
+    "schedule_meeting",
+    "queue",
+    "dead_letters",
+    "directory",
+    "users",
+)
+# Actions on an agreement or a unit's meetings: limited to the user's units below admin.
+UNIT_BOUND = frozenset({"edit", "note", "follow_up", "schedule_meeting"}) | {
+    f"move:{t}" for t in APPROVER_MOVES
+}
+BEGIN, END = "<!-- permissions:begin -->", "<!-- permissions:end -->"
+
+
+def markdown_table() -> str:
+    """The README's role × action table, drawn from PERMISSIONS, between its markers."""
+    lines = ["| action | " + " | ".join(ROLES) + " |", "|---" * (len(ROLES) + 1) + "|"]
+    for action in ACTIONS:
+        cells = []
+        for role in ROLES:
+            if not allowed(role, action):
+                cells.append("")
+            elif action in UNIT_BOUND and role not in ALL_UNITS:
+                cells.append("own units")
+            else:
+                cells.append("yes")
+        lines.append(f"| `{action}` | " + " | ".join(cells) + " |")
+    return BEGIN + "\n" + "\n".join(lines) + "\n" + END
