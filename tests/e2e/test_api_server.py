@@ -84,10 +84,30 @@ def test_a_client_reads_pages_and_moves_over_http(server: ApiServer, db_url: str
         assert "server" not in shown.headers
     # The CLI, on the same database, sees the move the API made.
     last = ok(db_url, "agreements history hust-rwth-mou --json").json()[-1]
-    assert (last["actor"], last["trigger"], last["to_state"]) == ("ana", "suspend", "suspended")
+    assert (last["actor"], last["trigger"], last["to_state"]) == (ADMIN, "suspend", "suspended")
     # SIGTERM: uvicorn finishes what it serves, shuts the app down (the engine is disposed),
     # then ends by the signal it was given, as a supervisor expects.
     assert server.stop() in (0, -signal.SIGTERM), server.tail()
     log = server.log.read_text()
     assert log.count("Application shutdown complete.") == (2 if "--workers" in server.extra else 1)
     assert "Traceback" not in log
+
+
+def test_the_sign_in_limit_holds_across_two_server_processes(
+    server: ApiServer, tmp_path: Path
+) -> None:
+    """Failures at one server count at the other: the count is the database's."""
+    other = ApiServer(server.env, tmp_path / "other.log").start()
+    try:
+        wrong = {"email": "ana@example.org", "password": "not the password"}
+        statuses = []
+        for n in range(5):
+            url = (server if n % 2 else other).url
+            statuses.append(httpx.post(f"{url}/auth/login", json=wrong, timeout=30).status_code)
+        assert statuses == [401] * 5
+        refused = httpx.post(f"{server.url}/auth/login", json=wrong, timeout=30)
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) > 0
+        assert httpx.post(f"{other.url}/auth/login", json=wrong, timeout=30).status_code == 429
+    finally:
+        other.stop()
