@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from api import problems
+from api.deps import current_user
 from api.routes import (
     agreements,
+    auth,
     bulk,
     deadletters,
     directory,
@@ -61,22 +63,26 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     problems.install(app)
+    app.include_router(health.router, prefix=PREFIX)  # compose's health check: no sign-in
+    app.include_router(auth.router)
+    signed_in = [Depends(current_user)]
+    refusals = problems.responses(401, 403)
     routers = (
-        health,
-        agreements,
-        edits,
-        moves,
-        notes,
-        bulk,
-        meetings,
-        reminders,
-        deadletters,
-        directory,
-        directory_writes,
-        people_writes,
+        auth.me_router,
+        agreements.router,
+        edits.router,
+        moves.router,
+        notes.router,
+        bulk.router,
+        meetings.router,
+        reminders.router,
+        deadletters.router,
+        directory.router,
+        directory_writes.router,
+        people_writes.router,
     )
-    for router in (module.router for module in routers):
-        app.include_router(router, prefix=PREFIX)
+    for router in routers:
+        app.include_router(router, prefix=PREFIX, dependencies=signed_in, responses=refusals)
     return app
 
 

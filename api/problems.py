@@ -58,20 +58,26 @@ class Problem(BaseModel):
 
 _TITLES = {
     400: "Bad request",
+    401: "Not signed in",
+    403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
     412: "Precondition failed: stale version",
     422: "Invalid input",
     428: "Precondition required",
+    429: "Too many requests",
     500: "Internal server error",
 }
 _TYPES = {
+    401: "not-signed-in",
+    403: "forbidden",
     404: "not-found",
     409: "conflict",
     412: "stale-version",
     422: "invalid-input",
     428: "precondition-required",
+    429: "too-many-requests",
     500: "internal-error",
 }
 
@@ -124,6 +130,45 @@ def _accord_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, detail)  # any other AccordError is the client's input too
 
 
+def _refused(request: Request, exc: Exception) -> JSONResponse:
+    """401, 403, 429 and the 404 of an agreement outside the user's units: each audited."""
+    from datetime import UTC, datetime
+
+    from workflow.accounts import audit
+    from workflow.accounts.errors import Forbidden, NotSignedIn, TooManyAttempts
+
+    detail = " ".join(str(exc).split())
+    status = (
+        401
+        if isinstance(exc, NotSignedIn)
+        else 403
+        if isinstance(exc, Forbidden)
+        else 429
+        if isinstance(exc, TooManyAttempts)
+        else 404
+    )
+    user = getattr(request.state, "user", None)
+    try:
+        audit.record(
+            request.app.state.engine,
+            who=user.email if user else "anonymous",
+            user_id=user.id if user else None,
+            action=f"{request.method} {request.url.path}",
+            outcome=str(status),
+            client=request.client.host if request.client else None,
+            now=datetime.now(UTC),
+            detail=detail,
+        )
+    except Exception:  # the refusal still answers; the server's log says the audit failed
+        log.exception("could not record the refusal of %s %s", request.method, request.url.path)
+    response = problem(status, detail)
+    if isinstance(exc, NotSignedIn):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="accord"'
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def _database_refused(_request: Request, exc: Exception) -> JSONResponse:
     from workflow.integrity import integrity_message
 
@@ -165,7 +210,11 @@ def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Answer every error of `app` as problem+json."""
+    from workflow.accounts.errors import Forbidden, NotOwned, NotSignedIn, TooManyAttempts
+
     app.add_exception_handler(AccordError, _accord_error)
+    for refusal in (NotSignedIn, Forbidden, TooManyAttempts, NotOwned):
+        app.add_exception_handler(refusal, _refused)
     app.add_exception_handler(IntegrityError, _database_refused)
     app.add_exception_handler(DataError, _database_refused)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -104,6 +104,7 @@ def advance(
             party=party,
             signatories=signatories,
             expect_version=expect_version,
+            data={"via": "cli"},  # made by the local administrator, as --actor says
         )
         if as_json:
             with Session(engine) as session:

@@ -32,7 +32,9 @@ from cli import (
     people,
     reminders,
     serve,
+    tokens,
     units,
+    users,
 )
 from workflow.errors import AccordError
 
@@ -62,6 +64,9 @@ app.add_typer(reminders.app, name="reminders")
 app.add_typer(meetings.app, name="meetings")
 app.add_typer(ops.outbox_app, name="outbox")
 app.add_typer(ops.dead_app, name="dead-letters")
+app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")
+app.add_typer(tokens.audit_app, name="audit")
 
 PROG = "accord"
 EXIT_USER, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 70, 130

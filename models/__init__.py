@@ -3,6 +3,7 @@
 Importing the package imports every table, as the ORM needs to resolve relationships.
 """
 
+from models.accounts import ApiToken, AuditEntry, AuthSession, LoginFailure, User, UserUnit
 from models.agreements import Agreement, AgreementEvent, AgreementParty, AgreementTerm, Signatory
 from models.base import (
     AgreementKind,
@@ -42,6 +43,9 @@ __all__ = [
     "AgreementNote",
     "AgreementParty",
     "AgreementTerm",
+    "ApiToken",
+    "AuditEntry",
+    "AuthSession",
     "Base",
     "DeadLetter",
     "DirectoryChange",
@@ -50,6 +54,7 @@ __all__ = [
     "Institution",
     "InstitutionKind",
     "JSONType",
+    "LoginFailure",
     "Meeting",
     "Milestone",
     "Notification",
@@ -62,6 +67,8 @@ __all__ = [
     "Source",
     "UTCDateTime",
     "Unit",
+    "User",
+    "UserUnit",
     "enum_type",
     "make_engine",
     "session_factory",

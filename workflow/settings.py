@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     mail_replies_read: bool = False
     mail_dir: Path | None = None
 
+    # Sign-in sessions of the HTTP API: refused after this long unused, and this long after
+    # sign-in however much they are used.
+    session_idle_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
+    session_max_hours: int = Field(default=12, ge=1, le=24 * 90)
+
     @field_validator("reminder_offsets", mode="before")
     @classmethod
     def _json_list(cls, value: Any) -> Any:

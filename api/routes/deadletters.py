@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import Actor, Uow
+from api.deps import DeadLetterOps, Uow
 from api.problems import responses
 from api.schemas.writes import DeadLetter, Replayed
 from workflow.notices import deadletters
@@ -25,7 +25,7 @@ def list_dead(
 
 
 @router.post("/{id}/replay", response_model=Replayed, responses=responses(404))
-def replay(id: int, uow: Uow, actor: Actor) -> dict[str, int]:
+def replay(id: int, uow: Uow, actor: DeadLetterOps) -> dict[str, int]:
     """Queue a dead letter's notification again, with fresh attempts."""
     del actor  # a replay records no actor; the header still says who may write
     notification_id = deadletters.replay(uow, id)

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
-from api.deps import Actor, ExpectedVersion, Uow
+from api.deps import DirectoryEditor, ExpectedVersion, Uow
 from api.problems import responses
 from api.routes.agreements import etag
 from api.schemas import directory as schemas
@@ -80,7 +80,7 @@ def _tagged(data: dict[str, Any], response: Response) -> dict[str, Any]:
     responses=responses(409),
 )
 def add(
-    body: NewInstitution, request: Request, response: Response, uow: Uow, actor: Actor
+    body: NewInstitution, request: Request, response: Response, uow: Uow, actor: DirectoryEditor
 ) -> dict[str, Any]:
     """Add an institution (version 1); the fields it starts with are logged."""
     institutions.add(uow, actor=actor, **body.model_dump())
@@ -102,7 +102,7 @@ def edit(
     response: Response,
     uow: Uow,
     version: ExpectedVersion,
-    actor: Actor,
+    actor: DirectoryEditor,
 ) -> dict[str, Any]:
     """Change fields of an institution at the version If-Match names; each change is logged."""
     slug, _ = institutions.edit(
@@ -120,7 +120,7 @@ def edit(
     responses=responses(404, 409),
 )
 def add_unit(
-    body: NewUnit, request: Request, response: Response, uow: Uow, actor: Actor
+    body: NewUnit, request: Request, response: Response, uow: Uow, actor: DirectoryEditor
 ) -> dict[str, Any]:
     """Add a unit of an institution (version 1); the fields it starts with are logged."""
     units.add(uow, actor=actor, **body.model_dump())
@@ -142,7 +142,7 @@ def edit_unit(
     response: Response,
     uow: Uow,
     version: ExpectedVersion,
-    actor: Actor,
+    actor: DirectoryEditor,
 ) -> dict[str, Any]:
     """Change fields of a unit at the version If-Match names; each change is logged."""
     slug, _ = units.edit(

@@ -1,8 +1,8 @@
 """`POST /api/v1/agreements` (a proposal) and `PATCH /api/v1/agreements/{ref}` (an edit).
 
 Both are the services `accord agreements new | edit` call (workflow/agreements/proposals.py,
-edits.py), with the actor from `Actor`. The edit needs `If-Match` (428 without, 412 stale) and
-answers with the new version as ETag; the proposal answers 201 with Location and ETag.
+edits.py), with the signed-in user as the actor. The edit needs `If-Match` (428 without, 412
+stale) and answers with the new version as ETag; the proposal answers 201 with Location and ETag.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import Engine
 
-from api.deps import Actor, ExpectedVersion, engine_of
+from api.deps import Editor, ExpectedVersion, Proposer, engine_of
 from api.problems import responses
 from api.routes.agreements import etag
 from api.schemas.agreements import Agreement
@@ -36,7 +36,7 @@ def edit(
     response: Response,
     engine: EngineDep,
     version: ExpectedVersion,
-    actor: Actor,
+    actor: Editor,
 ) -> dict[str, Any]:
     """Edit the agreement's record fields, as one entry in its history: approved content edited
     goes back to review; what was signed changes only by a move. No change: nothing written."""
@@ -56,7 +56,7 @@ def edit(
 
 @router.post("", status_code=201, response_model=Agreement, responses=responses(404, 409, 422))
 def new(
-    body: ProposalRequest, request: Request, response: Response, engine: EngineDep, actor: Actor
+    body: ProposalRequest, request: Request, response: Response, engine: EngineDep, actor: Proposer
 ) -> dict[str, Any]:
     """Propose a new agreement between two institutions; it starts in `proposed`."""
     from workflow.settings import Settings

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from api.deps import Actor, Uow
+from api.deps import MeetingPlanner, Uow
 from api.problems import responses
 from api.schemas.writes import MeetingCancel, MeetingMove, MeetingOut, MeetingRequest
 from workflow.notices import meeting_desk as desk
@@ -37,7 +37,7 @@ def list_meetings(uow: Uow) -> list[dict[str, Any]]:
 
 @router.post("", status_code=201, response_model=MeetingOut, responses=responses(404))
 def schedule(
-    body: MeetingRequest, request: Request, response: Response, uow: Uow, actor: Actor
+    body: MeetingRequest, request: Request, response: Response, uow: Uow, actor: MeetingPlanner
 ) -> dict[str, Any]:
     """Schedule a meeting; both sides' contacts get an invitation (.ics, METHOD:REQUEST)."""
     del actor  # a meeting records no actor; the header still says who may write
@@ -52,7 +52,9 @@ def schedule(
 
 
 @router.post("/{id}/reschedule", response_model=MeetingOut, responses=responses(404, 412))
-def reschedule(id: int, body: MeetingMove, request: Request, uow: Uow, actor: Actor) -> Any:
+def reschedule(
+    id: int, body: MeetingMove, request: Request, uow: Uow, actor: MeetingPlanner
+) -> Any:
     """Move a meeting: SEQUENCE rises and an updated invitation (same UID) replaces the old."""
     del actor
     starts_at = desk.parse_moment(body.at, "--at")
@@ -66,7 +68,7 @@ def reschedule(id: int, body: MeetingMove, request: Request, uow: Uow, actor: Ac
 
 
 @router.post("/{id}/cancel", response_model=MeetingOut, responses=responses(404, 412))
-def cancel(id: int, body: MeetingCancel, uow: Uow, actor: Actor) -> Any:
+def cancel(id: int, body: MeetingCancel, uow: Uow, actor: MeetingPlanner) -> Any:
     """Cancel a meeting: pending mails are withdrawn and a METHOD:CANCEL goes to everyone."""
     del actor
     meetings.cancel(uow, id, today=datetime.now(UTC).date(), expect_sequence=body.expect_sequence)

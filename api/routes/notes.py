@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import Actor, Today, Uow
+from api.deps import FollowUpCloser, FollowUpWriter, NoteWriter, Today, Uow
 from api.problems import responses
 from api.schemas.writes import FollowUp, FollowUpRequest, NoteAdded, NoteRequest
 from workflow.agreements import followups, notes
@@ -23,7 +23,7 @@ router = APIRouter(tags=["agreements"])
 @router.post(
     "/agreements/{ref}/notes", status_code=201, response_model=NoteAdded, responses=responses(404)
 )
-def add_note(ref: str, body: NoteRequest, uow: Uow, actor: Actor) -> dict[str, Any]:
+def add_note(ref: str, body: NoteRequest, actor: NoteWriter, uow: Uow) -> dict[str, Any]:
     """Add a dated note to the agreement's timeline (not a change: its version stays)."""
     added = notes.add_note(uow, ref, body.text, actor=actor, now=datetime.now(UTC))
     uow.commit()
@@ -47,7 +47,9 @@ def list_follow_ups(
     response_model=FollowUp,
     responses=responses(404),
 )
-def add_follow_up(ref: str, body: FollowUpRequest, uow: Uow, actor: Actor) -> dict[str, Any]:
+def add_follow_up(
+    ref: str, body: FollowUpRequest, actor: FollowUpWriter, uow: Uow
+) -> dict[str, Any]:
     """Set a follow-up: its owner is mailed on the due day until it is marked done."""
     due_on = parse_day(body.due, "--due")
     assert due_on is not None
@@ -66,7 +68,7 @@ def add_follow_up(ref: str, body: FollowUpRequest, uow: Uow, actor: Actor) -> di
 
 
 @router.post("/follow-ups/{id}/done", response_model=FollowUp, responses=responses(404, 409))
-def mark_done(id: str, uow: Uow, actor: Actor) -> dict[str, Any]:
+def mark_done(id: str, uow: Uow, actor: FollowUpCloser) -> dict[str, Any]:
     """Mark a follow-up done; its mail, if not yet sent, is cancelled."""
     key = followups.parse_id(id)
     now = datetime.now(UTC)

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
-from api.deps import Actor, ExpectedVersion, Uow
+from api.deps import DirectoryEditor, ExpectedVersion, Uow
 from api.problems import responses
 from api.routes.agreements import etag
 from api.schemas import directory as schemas
@@ -81,7 +81,7 @@ def _tagged(data: dict[str, Any], response: Response) -> dict[str, Any]:
     response_model_exclude_unset=True, responses=responses(404, 409),
 )  # fmt: skip
 def add_person(
-    body: NewPerson, request: Request, response: Response, uow: Uow, actor: Actor
+    body: NewPerson, request: Request, response: Response, uow: Uow, actor: DirectoryEditor
 ) -> dict[str, Any]:
     """Add a person (version 1); the fields they start with are logged."""
     new_id = people.add(uow, actor=actor, **body.model_dump())
@@ -95,7 +95,7 @@ def add_person(
 )  # fmt: skip
 def edit_person(
     ref: str, body: PersonFields, response: Response, uow: Uow, version: ExpectedVersion,
-    actor: Actor,
+    actor: DirectoryEditor,
 ) -> dict[str, Any]:  # fmt: skip
     """Change fields of a person at the version If-Match names; each change is logged."""
     values = body.model_dump(exclude={"institution", "unit"})
@@ -112,7 +112,7 @@ def edit_person(
     response_model_exclude_unset=True, responses=responses(404, 409),
 )  # fmt: skip
 def add_partnership(
-    body: NewPartnership, request: Request, response: Response, uow: Uow, actor: Actor
+    body: NewPartnership, request: Request, response: Response, uow: Uow, actor: DirectoryEditor
 ) -> dict[str, Any]:
     """Add a partnership (version 1); the fields it starts with are logged."""
     values = body.model_dump(include={"since", "meeting_cadence", "meeting_month", "summary"})
@@ -130,7 +130,7 @@ def add_partnership(
 )  # fmt: skip
 def edit_partnership(
     ref: str, body: PartnershipFields, response: Response, uow: Uow, version: ExpectedVersion,
-    actor: Actor,
+    actor: DirectoryEditor,
 ) -> dict[str, Any]:  # fmt: skip
     """Change fields of a partnership at the version If-Match names; each change is logged."""
     values = body.model_dump(exclude={"home_contact", "partner_contact"})

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from tests import factories
-from tests.api.conftest import client_on
+from tests.api.conftest import client_on, make_user
 from tests.api.test_errors import problem
 from tests.api.test_moves import headers
 from tests.integration.test_cli_mail import TODAY, ok
@@ -28,13 +28,13 @@ def test_dead_letters_are_listed_and_replayed_once(
         unit=None,
     )  # fmt: skip
     ok(db_url, home, f"reminders run {TODAY}")  # nobody to send to: dead letters
-    with client_on(db_url) as client:
+    token = make_user(engine, "ops@example.org", "ops", name="Olga Ops")
+    with client_on(db_url, token) as client:
         listed = client.get("/api/v1/dead-letters").json()
         assert listed == ok(db_url, home, "dead-letters list --json").json()
         assert listed
         assert all(d["replayed_at"] is None for d in listed)
         first = listed[0]
-        problem(client.post(f"/api/v1/dead-letters/{first['id']}/replay", headers={}), 422)
         done = client.post(f"/api/v1/dead-letters/{first['id']}/replay", headers=WHO)
         assert done.status_code == 200, done.text
         assert done.json() == {

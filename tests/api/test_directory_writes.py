@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.api.conftest import ADMIN
 from tests.api.test_errors import problem
 from tests.api.test_moves import headers
 from tests.integration.test_cli import ok
@@ -28,7 +29,7 @@ def test_an_institution_is_added_and_edited_as_the_cli_shows_it(
     assert (edited.json()["city"], edited.headers["etag"]) == ("Delft", '"2"')
     assert edited.json() == ok(seeded, "institutions show tu-delft --json").json()
     logged = ok(seeded, "institutions show tu-delft --history --json").json()["history"]
-    assert {entry["actor"] for entry in logged} == {"ana"}
+    assert {entry["actor"] for entry in logged} == {ADMIN}
 
 
 def test_refused_institution_writes_change_nothing(client: TestClient, seeded: str) -> None:
@@ -50,7 +51,6 @@ def test_refused_institution_writes_change_nothing(client: TestClient, seeded: s
     problem(
         client.post("/api/v1/institutions", json={**NEW, "colour": "x"}, headers=headers(None)), 422
     )
-    problem(client.post("/api/v1/institutions", json=NEW, headers=headers(None, None)), 422)
     assert client.get("/api/v1/institutions").json() == before
     assert client.get(one).json()["version"] == version
 

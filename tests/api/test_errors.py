@@ -139,7 +139,7 @@ def test_a_real_fault_is_a_500_problem_that_leaks_nothing(
         url, secrets = _garbage_sqlite(tmp_path)
     else:
         url, secrets = _missing_pg_database(request.getfixturevalue("pg_url"))
-    with caplog.at_level(logging.ERROR, logger="accord.api"), client_on(url) as client:
+    with caplog.at_level(logging.ERROR, logger="accord.api"), client_on(url, "acc_any") as client:
         for path in ("/api/v1/agreements", "/api/v1/agreements/x", "/api/v1/health"):
             response = client.get(path)
             body = problem(response, 500)

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.api.conftest import ADMIN
 from tests.api.test_errors import problem
 from tests.integration.test_cli import ok
 
@@ -16,12 +17,10 @@ MOVES = f"/api/v1/agreements/{REF}/moves"
 SUSPEND = {"trigger": "suspend", "comment": "paused while the budget is reviewed"}
 
 
-def headers(version: int | str | None = 6, actor: str | None = "ana") -> dict[str, str]:
+def headers(version: int | str | None = 6) -> dict[str, str]:
     found = {}
     if version is not None:
         found["If-Match"] = f'"{version}"' if isinstance(version, int) else version
-    if actor is not None:
-        found["X-Accord-Actor"] = actor
     return found
 
 
@@ -46,7 +45,7 @@ def test_a_move_is_made_recorded_and_tagged_with_the_new_version(
     assert body["agreement"] == ok(seeded, f"agreements show {REF} --json").json()
     last = ok(seeded, f"agreements history {REF} --json").json()[-1]
     assert (last["actor"], last["trigger"], last["comment"]) == (
-        "ana",
+        ADMIN,
         "suspend",
         SUSPEND["comment"],
     )
@@ -122,8 +121,6 @@ def test_a_failed_guard_is_409_with_its_reason(client: TestClient) -> None:
 def test_bad_input_is_422_and_changes_nothing(client: TestClient) -> None:
     before = state(client)
     cases: list[tuple[dict[str, Any], dict[str, str], str | None]] = [
-        (SUSPEND, headers(actor=None), "x-accord-actor"),
-        (SUSPEND, headers(actor="ana\r\nBcc: x@example.org"), "x-accord-actor"),
         ({**SUSPEND, "on": "2026-02-30"}, headers(), "on"),
         ({**SUSPEND, "until": "2030-01-01"}, headers(), "signatory"),
         ({**SUSPEND, "signatories": {"HUST": " "}}, headers(), "signatory"),

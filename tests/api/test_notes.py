@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
+from tests.api.conftest import ADMIN
 from tests.api.test_errors import problem
 from tests.api.test_moves import REF, headers, state
 from tests.integration.test_cli import ok
@@ -24,7 +25,7 @@ def test_a_note_is_in_the_timeline_and_the_version_stays(client: TestClient, see
     )
     assert response.status_code == 201, response.text
     added = response.json()
-    assert (added["actor"], added["text"], added["agreement"]) == ("ana", "Called RWTH.", REF)
+    assert (added["actor"], added["text"], added["agreement"]) == (ADMIN, "Called RWTH.", REF)
     timeline = ok(seeded, f"agreements history {REF} --json").json()
     assert {k: v for k, v in added.items() if k != "agreement"} == timeline[-1]
     assert client.get(f"/api/v1/agreements/{REF}").json()["version"] == 6
@@ -37,13 +38,13 @@ def test_a_follow_up_is_set_listed_and_done_as_the_cli_lists_it(
     response = client.post(FOLLOW_UPS, json=wanted, headers=headers(None))
     assert response.status_code == 201, response.text
     added = response.json()
-    assert (added["status"], added["owner"], added["created_by"]) == ("open", OWNER, "ana")
+    assert (added["status"], added["owner"], added["created_by"]) == ("open", OWNER, ADMIN)
     listed = client.get(FOLLOW_UPS).json()
     assert listed == ok(seeded, f"agreements follow-ups {REF} --json").json()
     assert added in listed
-    marked = client.post(f"/api/v1/follow-ups/{added['id']}/done", headers=headers(None, "bea"))
+    marked = client.post(f"/api/v1/follow-ups/{added['id']}/done", headers=headers(None))
     assert marked.status_code == 200, marked.text
-    assert (marked.json()["status"], marked.json()["done_by"]) == ("done", "bea")
+    assert (marked.json()["status"], marked.json()["done_by"]) == ("done", ADMIN)
     assert (
         client.get(FOLLOW_UPS, params={"open": True}).json()
         == ok(seeded, f"agreements follow-ups {REF} --open --json").json()
@@ -59,7 +60,6 @@ def test_bad_notes_and_follow_ups_are_refused_and_add_nothing(
     body = problem(client.post(notes, json={"text": " "}, headers=headers(None)), 422)
     assert body["errors"]
     problem(client.post(notes, json={}, headers=headers(None)), 422)
-    problem(client.post(notes, json={"text": "x"}, headers=headers(None, None)), 422)
     base = {"text": "Send the annex", "due": due(), "owner": OWNER}
     body = problem(
         client.post(FOLLOW_UPS, json={**base, "due": "2020-01-01"}, headers=headers(None)), 422

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from tests import factories
-from tests.api.conftest import client_on
+from tests.api.conftest import client_on, make_user
 from tests.api.test_errors import problem
 from tests.integration.test_cli_mail import TODAY, ok
 
@@ -27,7 +27,8 @@ def test_due_and_deliveries_are_what_the_cli_shows(
         engine, "Nobody's MoU", expires=expires, coordinator=None, unit=None
     )
     ok(db_url, home, f"reminders run {TODAY}")  # one sent, one dead, and what comes later
-    with client_on(db_url) as client:
+    token = make_user(engine, "ops@example.org", "ops", name="Olga Ops")
+    with client_on(db_url, token) as client:
         for query, flag in (({}, ""), ({"all": True}, " --all")):
             found = client.get("/api/v1/reminders/due", params={"today": day, **query}).json()
             assert found == ok(db_url, home, f"reminders due {TODAY}{flag} --json").json()

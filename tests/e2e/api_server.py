@@ -27,6 +27,7 @@ class ApiServer:
     extra: list[str] = field(default_factory=list)
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    token: str = ""  # a bearer token of the test's administrator, where one was made
 
     @property
     def url(self) -> str:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from tests.api.conftest import DAY, SEED
+from tests.api.conftest import ADMIN, DAY, SEED, make_user
 from tests.e2e.api_server import ApiServer
 from tests.integration.test_cli import ok
 from workflow.seeding.store import load_seed_file, seed
@@ -24,10 +24,12 @@ def server(
 ) -> Iterator[ApiServer]:
     """The seeded test database served by `accord serve` (two workers on PostgreSQL)."""
     seed(engine, load_seed_file(SEED), today=DAY)
+    token = make_user(engine, "ana@example.org", "admin", name=ADMIN)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
     env.update(ACCORD_DATABASE_URL=db_url, ACCORD_HOME=str(tmp_path / "home"))
     extra = ["--workers", "2"] if db_url.startswith("postgresql") else []
     api = ApiServer(env, tmp_path / "serve.log", extra).start()
+    api.token = token
     try:
         yield api
     finally:
@@ -35,7 +37,8 @@ def server(
 
 
 def test_a_client_reads_pages_and_moves_over_http(server: ApiServer, db_url: str) -> None:
-    with httpx.Client(base_url=server.url, timeout=30) as http:
+    auth = {"Authorization": f"Bearer {server.token}"}
+    with httpx.Client(base_url=server.url, timeout=30, headers=auth) as http:
         slugs, path = [], "/api/v1/agreements?limit=3&sort=slug"
         while path:
             page = http.get(path).raise_for_status().json()
@@ -50,7 +53,7 @@ def test_a_client_reads_pages_and_moves_over_http(server: ApiServer, db_url: str
         assert tag == f'"{shown.json()["version"]}"'
 
         move = {"trigger": "suspend", "comment": "budget review"}
-        who = {"X-Accord-Actor": "ana"}
+        who: dict[str, str] = {}
         missing = http.post("/api/v1/agreements/hust-rwth-mou/moves", json=move, headers=who)
         assert (missing.status_code, missing.headers["content-type"]) == (
             428, "application/problem+json",
@@ -64,7 +67,7 @@ def test_a_client_reads_pages_and_moves_over_http(server: ApiServer, db_url: str
             "/api/v1/agreements/hust-rwth-mou/moves", json=move, headers={**who, "If-Match": tag}
         )
         assert again.status_code == 412
-        assert again.json()["changed_by"] == "ana"
+        assert again.json()["changed_by"] == ADMIN
         illegal = http.post(
             "/api/v1/agreements/hust-rwth-mou/moves",
             json={"trigger": "approve"},
@@ -81,10 +84,30 @@ def test_a_client_reads_pages_and_moves_over_http(server: ApiServer, db_url: str
         assert "server" not in shown.headers
     # The CLI, on the same database, sees the move the API made.
     last = ok(db_url, "agreements history hust-rwth-mou --json").json()[-1]
-    assert (last["actor"], last["trigger"], last["to_state"]) == ("ana", "suspend", "suspended")
+    assert (last["actor"], last["trigger"], last["to_state"]) == (ADMIN, "suspend", "suspended")
     # SIGTERM: uvicorn finishes what it serves, shuts the app down (the engine is disposed),
     # then ends by the signal it was given, as a supervisor expects.
     assert server.stop() in (0, -signal.SIGTERM), server.tail()
     log = server.log.read_text()
     assert log.count("Application shutdown complete.") == (2 if "--workers" in server.extra else 1)
     assert "Traceback" not in log
+
+
+def test_the_sign_in_limit_holds_across_two_server_processes(
+    server: ApiServer, tmp_path: Path
+) -> None:
+    """Failures at one server count at the other: the count is the database's."""
+    other = ApiServer(server.env, tmp_path / "other.log").start()
+    try:
+        wrong = {"email": "ana@example.org", "password": "not the password"}
+        statuses = []
+        for n in range(5):
+            url = (server if n % 2 else other).url
+            statuses.append(httpx.post(f"{url}/auth/login", json=wrong, timeout=30).status_code)
+        assert statuses == [401] * 5
+        refused = httpx.post(f"{server.url}/auth/login", json=wrong, timeout=30)
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) > 0
+        assert httpx.post(f"{other.url}/auth/login", json=wrong, timeout=30).status_code == 429
+    finally:
+        other.stop()

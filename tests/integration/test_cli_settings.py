@@ -77,6 +77,18 @@ COMMANDS = {
     "worker": "",
     "beat": "",
     "serve": "--port 0",
+    "users add": "a@example.org --name A --role viewer",
+    "users list": "",
+    "users show": "a@example.org",
+    "users disable": "a@example.org",
+    "users enable": "a@example.org",
+    "users grant": "a@example.org --unit hust-cse",
+    "users revoke": "a@example.org --unit hust-cse",
+    "users set-password": "a@example.org",
+    "tokens create": "a@example.org",
+    "tokens list": "",
+    "tokens revoke": "1",
+    "audit list": "",
 }
 # The one command that reads no setting: it prints the machine's diagram.
 NEEDS_NO_SETTINGS = {"lifecycle"}

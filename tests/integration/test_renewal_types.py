@@ -200,7 +200,7 @@ def test_notice_given_expires_at_the_end_date_instead(engine: Engine, db_url: st
         data = uow.session.scalars(
             select(AgreementEvent.data).where(AgreementEvent.trigger == "give_notice")
         ).one()
-    assert data == {"party": "PART"}
+    assert data == {"party": "PART", "via": "cli"}  # given with `agreements advance`
     assert tick(engine, date(2026, 5, 31)).total == 0
     assert moved(tick(engine, ENDS)) == {"expire": [slug]}
     after = factories.snapshot(engine, slug)

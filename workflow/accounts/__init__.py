@@ -1,0 +1,1 @@
+"""Who may use Accord over HTTP: users, their roles and units, tokens, sessions, the audit."""
